@@ -1,0 +1,31 @@
+import type { SupplierConfig } from '../src/config/suppliers';
+import { defaultQueuePolicy } from '../src/config/suppliers';
+import { startOpenproviderSandbox } from './openprovider/sandbox';
+
+export interface RunningSandbox {
+  supplier: SupplierConfig;
+  /** Where the simulator listens, for the start-up message. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Simulators `npm start` runs in-process when no suppliers file is given: one per bundled connector. */
+const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
+  openprovider: async () => {
+    const sandbox = await startOpenproviderSandbox();
+    return {
+      supplier: {
+        id: 'openprovider',
+        connector: 'openprovider',
+        config: { baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password },
+        queue: defaultQueuePolicy,
+      },
+      url: sandbox.url,
+      close: () => sandbox.close(),
+    };
+  },
+};
+
+export async function startSandboxes(): Promise<RunningSandbox[]> {
+  return Promise.all(Object.values(sandboxes).map((start) => start()));
+}

@@ -1,0 +1,110 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ValidateFunction } from 'ajv/dist/2020';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { payloadAjv } from './payload-validator';
+
+export const basisTypes = ['contract', 'consent', 'legal_obligation', 'legitimate_interest'] as const;
+export type BasisType = (typeof basisTypes)[number];
+
+export interface AgreementFile {
+  supplier: string;
+  legalName: string;
+  role: 'processor' | 'controller';
+  agreementReference: string;
+  validFrom: string;
+  validUntil: string;
+  country: string;
+  purposes: Record<string, { description: string; bases: BasisType[] }>;
+  operations: Record<string, { schema: string; purposes: string[] }>;
+}
+
+export interface AgreedOperation {
+  name: string;
+  schemaId: string;
+  schema: Record<string, unknown>;
+  purposes: string[];
+  validate: ValidateFunction;
+}
+
+export interface Agreement extends Omit<AgreementFile, 'operations'> {
+  operations: Map<string, AgreedOperation>;
+}
+
+const agreementSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['supplier', 'legalName', 'role', 'agreementReference', 'validFrom', 'validUntil', 'country', 'purposes', 'operations'],
+  properties: {
+    supplier: { type: 'string' },
+    legalName: { type: 'string', minLength: 1 },
+    role: { enum: ['processor', 'controller'] },
+    agreementReference: { type: 'string', minLength: 1 },
+    validFrom: { type: 'string', format: 'date' },
+    validUntil: { type: 'string', format: 'date' },
+    country: { type: 'string', pattern: '^[A-Z]{2}$' },
+    purposes: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['description', 'bases'],
+        properties: { description: { type: 'string' }, bases: { type: 'array', minItems: 1, items: { enum: basisTypes } } },
+      },
+    },
+    operations: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['schema', 'purposes'],
+        properties: { schema: { type: 'string' }, purposes: { type: 'array', minItems: 1, items: { type: 'string' } } },
+      },
+    },
+  },
+};
+// Agreement files are configuration: unknown keys are mistakes to report, so a strict instance checks them.
+const strictAjv = new Ajv2020({ strict: true });
+addFormats(strictAjv);
+const validateAgreementFile = strictAjv.compile<AgreementFile>(agreementSchema);
+
+/**
+ * Loads every `schemas/<supplier>/agreement.json` and the versioned schemas beside it into the one payload
+ * Ajv. Throws on the first inconsistency: a broken agreement must stop the start, not a transfer.
+ */
+export function loadAgreements(schemasDir: string): Map<string, Agreement> {
+  const agreements = new Map<string, Agreement>();
+  for (const supplier of readdirSync(schemasDir).sort()) {
+    const file = path.join(schemasDir, supplier, 'agreement.json');
+    if (!existsSync(file)) continue;
+    const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!validateAgreementFile(raw)) throw new Error(`${file}: ${strictAjv.errorsText(validateAgreementFile.errors)}`);
+    if (raw.supplier !== supplier) throw new Error(`${file}: supplier must be "${supplier}", the folder name`);
+    for (const schemaFile of schemaFiles(path.join(schemasDir, supplier))) {
+      const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
+      if (!payloadAjv.getSchema(schema.$id)) payloadAjv.addSchema(schema);
+    }
+    const operations = new Map<string, AgreedOperation>();
+    for (const [name, operation] of Object.entries(raw.operations)) {
+      const validate = payloadAjv.getSchema(operation.schema);
+      if (!validate) throw new Error(`${file}: operation ${name} names schema ${operation.schema}, which no file under schemas/${supplier} has`);
+      const unknownPurpose = operation.purposes.find((purpose) => !raw.purposes[purpose]);
+      if (unknownPurpose) throw new Error(`${file}: operation ${name} names purpose ${unknownPurpose}, which the agreement does not list`);
+      operations.set(name, { name, schemaId: operation.schema, schema: validate.schema as Record<string, unknown>, purposes: operation.purposes, validate });
+    }
+    agreements.set(supplier, { ...raw, operations });
+  }
+  return agreements;
+}
+
+/** `v<N>/*.schema.json` under a supplier's folder. */
+function schemaFiles(supplierDir: string): string[] {
+  return readdirSync(supplierDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^v\d+$/.test(entry.name))
+    .flatMap((version) =>
+      readdirSync(path.join(supplierDir, version.name))
+        .filter((name) => name.endsWith('.schema.json'))
+        .map((name) => path.join(supplierDir, version.name, name)),
+    );
+}

@@ -1,0 +1,67 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type { InputError } from '../problem';
+
+/**
+ * The one Ajv instance for agreed payload schemas. `removeAdditional: 'all'` strips every field a schema
+ * does not name while validating, which is exactly data minimisation; we diff before and after to report
+ * what was withheld.
+ */
+export const payloadAjv = new Ajv2020({ allErrors: true, removeAdditional: 'all', strict: true });
+addFormats(payloadAjv);
+payloadAjv.addKeyword({ keyword: 'x-data-category', schemaType: 'string' });
+
+export interface FieldDescription {
+  pointer: string;
+  category: string;
+}
+
+export interface Minimised {
+  payload: unknown;
+  withheld: string[];
+  errors: InputError[];
+}
+
+/** Strips what `validate`'s schema does not allow, then reports what was withheld and what is invalid, by pointer under `base`. */
+export function minimise(validate: ValidateFunction, data: unknown, base: string): Minimised {
+  const payload = structuredClone(data);
+  const valid = validate(payload);
+  return {
+    payload,
+    withheld: removedPointers(data, payload, base),
+    errors: valid ? [] : (validate.errors ?? []).map((error) => toInputError(error, base)),
+  };
+}
+
+function removedPointers(original: unknown, kept: unknown, pointer: string): string[] {
+  if (original === null || typeof original !== 'object' || kept === null || typeof kept !== 'object') return [];
+  return Object.keys(original).flatMap((key) => {
+    const child = `${pointer}/${escapePointer(key)}`;
+    if (!(key in kept)) return [child];
+    return removedPointers((original as Record<string, unknown>)[key], (kept as Record<string, unknown>)[key], child);
+  });
+}
+
+/** Ajv's messages name the rule, never the value; a missing field gets its own pointer. */
+function toInputError(error: ErrorObject, base: string): InputError {
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return { pointer: `${base}${error.instancePath}/${escapePointer(missing)}`, detail: 'is required' };
+  }
+  return { pointer: `${base}${error.instancePath}`, detail: error.message ?? 'is invalid' };
+}
+
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+type SchemaNode = { properties?: Record<string, SchemaNode>; 'x-data-category'?: string };
+
+/** The labelled fields present in a minimised payload, each with its data category. */
+export function describeFields(schema: SchemaNode, data: unknown, pointer: string): FieldDescription[] {
+  if (schema['x-data-category']) return data === undefined ? [] : [{ pointer, category: schema['x-data-category'] }];
+  if (!schema.properties || data === null || typeof data !== 'object') return [];
+  return Object.entries(schema.properties).flatMap(([key, child]) =>
+    describeFields(child, (data as Record<string, unknown>)[key], `${pointer}/${escapePointer(key)}`),
+  );
+}

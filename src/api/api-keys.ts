@@ -1,0 +1,79 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const roles = ['provisioning', 'ops', 'privacy', 'admin'] as const;
+export type ApiRole = (typeof roles)[number];
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: ApiRole;
+  /** SHA-256 of the token: the token is 32 random bytes, so a fast hash is enough and keeps auth off the hot path. */
+  tokenHash: string;
+  createdAt: string;
+}
+
+interface KeysFile {
+  keys: ApiKey[];
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function readKeys(file: string): ApiKey[] {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as KeysFile).keys;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** Adds a key and returns its token, which exists nowhere else: the file keeps only the hash. */
+export function createApiKey(file: string, name: string, role: ApiRole): { key: ApiKey; token: string } {
+  const token = `sgw_${randomBytes(32).toString('base64url')}`;
+  const key: ApiKey = { id: randomUUID(), name, role, tokenHash: hashToken(token), createdAt: new Date().toISOString() };
+  const keys = [...readKeys(file), key];
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Write-then-rename: a server reading the file never sees half of it.
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporary, file);
+  return { key, token };
+}
+
+/** The server's view of the keys file, re-read when it changes so new keys work without a restart. */
+export class ApiKeyStore {
+  private byHash = new Map<string, ApiKey>();
+  private version = '';
+  private checkedAt = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly recheckMs = 1000,
+  ) {
+    this.reloadIfChanged();
+  }
+
+  authenticate(token: string): ApiKey | undefined {
+    const hash = hashToken(token);
+    const now = Date.now();
+    // Unknown tokens re-check sooner, so a key made a moment ago works on its first use.
+    if (now - this.checkedAt > (this.byHash.has(hash) ? this.recheckMs : 50)) this.reloadIfChanged();
+    return this.byHash.get(hash);
+  }
+
+  private reloadIfChanged(): void {
+    this.checkedAt = Date.now();
+    let version: string;
+    try {
+      const stat = statSync(this.file);
+      version = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+    } catch {
+      version = 'missing';
+    }
+    if (version === this.version) return;
+    this.version = version;
+    this.byHash = new Map(readKeys(this.file).map((key) => [key.tokenHash, key]));
+  }
+}

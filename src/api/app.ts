@@ -1,0 +1,75 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type winston from 'winston';
+import { problems } from '../problem';
+import type { Database } from '../store';
+import type { Intake } from '../transfers/intake';
+import type { ApiKeyStore } from './api-keys';
+import { authenticate } from './auth';
+import { errorHandler, routeOf } from './error-handler';
+import type { Readiness } from './readiness';
+import { sharesRouter } from './routes/shares';
+import { transfersRouter } from './routes/transfers';
+
+export interface AppDependencies {
+  intake: Intake;
+  db: Database;
+  keys: ApiKeyStore;
+  readiness: Readiness;
+  subjectHashKey: Buffer;
+  log: winston.Logger;
+}
+
+const bodyLimit = '256kb';
+
+export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: AppDependencies): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(helmet());
+  app.use(requestLog(log));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const report = await readiness.check();
+    res.status(report.ready ? 200 : 503).json(report);
+  });
+
+  // While Redis or the database is down, refuse at once rather than hang.
+  app.use((_req, _res, next) => {
+    if (!readiness.ready) throw problems.unavailable('Redis or the database');
+    next();
+  });
+  app.use(requireJsonBody, express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use('/v1', authenticate(keys));
+  app.use('/v1/transfers', transfersRouter(intake, db));
+  app.use('/v1/shares', sharesRouter(db, subjectHashKey));
+  app.use((_req, _res) => {
+    throw problems.notFound('No such resource; the README lists the API.');
+  });
+  app.use(errorHandler(log));
+  return app;
+}
+
+function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
+  if (req.is(['application/json', 'application/*+json']) === false) throw problems.unsupportedMediaType();
+  next();
+}
+
+function requestLog(log: winston.Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      log.http('request', {
+        method: req.method,
+        route: routeOf(req),
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        apiKeyId: req.apiKey?.id,
+      });
+    });
+    next();
+  };
+}

@@ -1,0 +1,28 @@
+import type { NextFunction, Request, Response } from 'express';
+import { problems } from '../problem';
+import type { ApiKey, ApiKeyStore, ApiRole } from './api-keys';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    apiKey?: ApiKey;
+  }
+}
+
+export function authenticate(keys: ApiKeyStore) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const match = /^Bearer (\S+)$/i.exec(req.get('authorization') ?? '');
+    const key = match ? keys.authenticate(match[1]) : undefined;
+    if (!key) throw problems.unauthorized();
+    req.apiKey = key;
+    next();
+  };
+}
+
+/** Admin may do everything; other roles only what the route names. */
+export function allow(...allowed: ApiRole[]) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const role = req.apiKey!.role;
+    if (role !== 'admin' && !allowed.includes(role)) throw problems.forbiddenRole(role);
+    next();
+  };
+}

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { ConfigError } from './config-error';
+
+export type Role = 'all' | 'api' | 'worker';
+const roles: readonly Role[] = ['all', 'api', 'worker'];
+const logLevels = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+export interface EnvConfig {
+  port: number;
+  host: string;
+  redisUrl: string;
+  /** Unset: embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  masterKey: Buffer;
+  subjectHashKey: Buffer;
+  role: Role;
+  queuePrefix: string;
+  /** Unset: the bundled supplier sandboxes, started in-process. */
+  suppliersFile?: string;
+  apiKeysFile: string;
+  logLevel: (typeof logLevels)[number];
+  production: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks every setting of DESIGN.md §4; throws a ConfigError naming the first bad one. */
+export function loadEnv(env: Env = process.env, warn: (line: string) => void = console.warn): EnvConfig {
+  const production = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(env.SGW_DATA_DIR || './data');
+  const databaseUrl = optional(env, 'DATABASE_URL');
+  const suppliersFile = optional(env, 'SGW_SUPPLIERS_FILE');
+  if (production && !databaseUrl) throw new ConfigError('DATABASE_URL', 'must be set when NODE_ENV=production');
+  if (production && !suppliersFile) throw new ConfigError('SGW_SUPPLIERS_FILE', 'must be set when NODE_ENV=production');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  if (suppliersFile && !existsSync(suppliersFile)) throw new ConfigError('SGW_SUPPLIERS_FILE', `names a file that does not exist: ${suppliersFile}`);
+
+  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
+  if (!/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be a redis:// or rediss:// URL');
+  const role = (env.SGW_ROLE || 'all') as Role;
+  if (!roles.includes(role)) throw new ConfigError('SGW_ROLE', `must be one of ${roles.join(', ')}`);
+  const logLevel = (env.LOG_LEVEL || 'info') as EnvConfig['logLevel'];
+  if (!logLevels.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${logLevels.join(', ')}`);
+  const queuePrefix = env.SGW_QUEUE_PREFIX || 'sgw';
+  if (!/^[A-Za-z0-9_.-]+$/.test(queuePrefix)) throw new ConfigError('SGW_QUEUE_PREFIX', 'may hold only letters, digits, _ . and -');
+
+  return {
+    port: port(env.PORT),
+    host: env.HOST || '127.0.0.1',
+    redisUrl,
+    databaseUrl,
+    dataDir,
+    masterKey: secretKey(env, 'SGW_MASTER_KEY', 'master.key', dataDir, production, warn),
+    subjectHashKey: secretKey(env, 'SGW_SUBJECT_HASH_KEY', 'subject-hash.key', dataDir, production, warn),
+    role,
+    queuePrefix,
+    suppliersFile,
+    apiKeysFile: apiKeysFile(env),
+    logLevel,
+    production,
+  };
+}
+
+/** The keys file is all the CLI needs: it must not demand the server's secrets. */
+export function apiKeysFile(env: Env = process.env): string {
+  return path.resolve(env.SGW_API_KEYS_FILE || path.join(env.SGW_DATA_DIR || './data', 'api-keys.json'));
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function port(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 8080;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
+  return value;
+}
+
+/**
+ * A 32-byte key from base64. Outside production a missing key is generated once into the data dir
+ * (so restarts can still read what was sealed), with a warning; in production it must be given.
+ */
+function secretKey(env: Env, name: string, fileName: string, dataDir: string, production: boolean, warn: (line: string) => void): Buffer {
+  const raw = optional(env, name);
+  if (raw) return decodeKey(name, raw);
+  if (production) throw new ConfigError(name, 'must be set when NODE_ENV=production (base64 of 32 random bytes)');
+  const file = path.join(dataDir, fileName);
+  if (existsSync(file)) return decodeKey(`${name} (from ${file})`, readFileSync(file, 'utf8').trim());
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+  warn(`${name} is not set: generated one into ${file}. Set it explicitly in production.`);
+  return key;
+}
+
+function decodeKey(name: string, raw: string): Buffer {
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32 || key.toString('base64') !== raw.replace(/\s/g, '')) throw new ConfigError(name, 'must be base64 of exactly 32 bytes');
+  return key;
+}

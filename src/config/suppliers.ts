@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020';
+import type { ConnectorDefinition } from '../connector-kit';
+import { ConfigError } from './config-error';
+
+export interface QueuePolicy {
+  attempts: number;
+  concurrency: number;
+  rateLimit?: { max: number; durationMs: number };
+}
+
+export interface SupplierConfig {
+  id: string;
+  connector: string;
+  /** Validated by the connector's own schema, with `{"env": NAME}` secrets resolved. */
+  config: Record<string, unknown>;
+  queue: QueuePolicy;
+}
+
+export const defaultQueuePolicy: QueuePolicy = { attempts: 8, concurrency: 4 };
+
+const suppliersFileSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['suppliers'],
+  properties: {
+    suppliers: {
+      type: 'object',
+      propertyNames: { pattern: '^[a-z0-9][a-z0-9-]*$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['connector', 'config'],
+        properties: {
+          connector: { type: 'string' },
+          config: { type: 'object' },
+          queue: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              attempts: { type: 'integer', minimum: 1, maximum: 100 },
+              concurrency: { type: 'integer', minimum: 1, maximum: 256 },
+              rateLimit: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['max', 'durationMs'],
+                properties: { max: { type: 'integer', minimum: 1 }, durationMs: { type: 'integer', minimum: 1 } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+// Config is checked strictly: an unknown key is a mistake to report, never something to strip.
+const strictAjv = new Ajv2020({ allErrors: false, strict: true });
+const validateFile = strictAjv.compile<{ suppliers: Record<string, Omit<SupplierConfig, 'id'>> }>(suppliersFileSchema);
+
+type Definitions = (id: string) => ConnectorDefinition<unknown> | undefined;
+
+export function loadSuppliersFile(file: string, definitions: Definitions, env = process.env): SupplierConfig[] {
+  const name = 'SGW_SUPPLIERS_FILE';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(name, `is not readable JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  return parseSuppliers(parsed, definitions, env, name);
+}
+
+export function parseSuppliers(parsed: unknown, definitions: Definitions, env: Record<string, string | undefined>, source: string): SupplierConfig[] {
+  if (!validateFile(parsed)) {
+    const [error] = validateFile.errors!;
+    throw new ConfigError(source, `is invalid at ${error.instancePath || '/'}: ${error.message}`);
+  }
+  return Object.entries(parsed.suppliers).map(([id, entry]) => {
+    const where = `${source} /suppliers/${id}`;
+    const definition = definitions(entry.connector);
+    if (!definition) throw new ConfigError(where, `names unknown connector "${entry.connector}"`);
+    const config = resolveSecrets(entry.config, env, `${where}/config`) as Record<string, unknown>;
+    const validateConfig = strictAjv.compile(definition.configSchema);
+    if (!validateConfig(config)) {
+      const [error] = validateConfig.errors!;
+      throw new ConfigError(`${where}/config${error.instancePath}`, `is invalid: ${error.message}`);
+    }
+    return { id, connector: entry.connector, config, queue: { ...defaultQueuePolicy, ...entry.queue } };
+  });
+}
+
+/** Secrets appear in the file only as `{"env": "NAME"}`; this swaps in the environment's value. */
+function resolveSecrets(value: unknown, env: Record<string, string | undefined>, pointer: string): unknown {
+  if (Array.isArray(value)) return value.map((item, index) => resolveSecrets(item, env, `${pointer}/${index}`));
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0][0] === 'env' && typeof entries[0][1] === 'string') {
+    const secret = env[entries[0][1]];
+    if (secret === undefined || secret === '') throw new ConfigError(entries[0][1], `is not set (referenced by ${pointer})`);
+    return secret;
+  }
+  return Object.fromEntries(entries.map(([key, item]) => [key, resolveSecrets(item, env, `${pointer}/${key}`)]));
+}

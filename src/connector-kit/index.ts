@@ -1,0 +1,5 @@
+export * from './connector';
+export * from './errors';
+export type { Logger } from './logger';
+export { sha256Hex } from './digest';
+export { SECURE_BASE_URL_PATTERN, parseSecureBaseUrl, parseRetryAfterMs, transportFailure } from './http';

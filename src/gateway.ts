@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import type winston from 'winston';
+import { loadAgreements } from './agreements/agreements';
+import { ApiKeyStore } from './api/api-keys';
+import { createApp } from './api/app';
+import { Readiness } from './api/readiness';
+import type { EnvConfig } from './config/env';
+import { ConfigError } from './config/config-error';
+import type { SupplierConfig } from './config/suppliers';
+import type { Connector, ConnectorDefinition } from './connector-kit';
+import { DeliveryQueues, producerConnection } from './queue/queues';
+import { openDatabase, type Database } from './store';
+import { SubjectKeys } from './subjects/subject-keys';
+import { Intake } from './transfers/intake';
+import { DeliveryWorkers } from '../workers/delivery-worker';
+
+export const schemasDir = path.join(__dirname, '..', 'schemas');
+
+export interface GatewayOptions {
+  env: EnvConfig;
+  suppliers: SupplierConfig[];
+  connectorDefinition: (id: string) => ConnectorDefinition<unknown> | undefined;
+  log: winston.Logger;
+  /** Tests give each file its own PostgreSQL schema. */
+  databaseSchema?: string;
+}
+
+export interface Gateway {
+  /** Set when this process serves the API. */
+  url?: string;
+  db: Database;
+  close(): Promise<void>;
+}
+
+/** Wires the services for SGW_ROLE: the API, the delivery workers, or both. */
+export async function startGateway({ env, suppliers, connectorDefinition, log, databaseSchema }: GatewayOptions): Promise<Gateway> {
+  const agreements = loadAgreements(schemasDir);
+  for (const supplier of suppliers) {
+    if (!agreements.has(supplier.id)) throw new ConfigError('SGW_SUPPLIERS_FILE', `names supplier "${supplier.id}", which has no schemas/${supplier.id}/agreement.json`);
+  }
+  const db = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, schema: databaseSchema });
+  const redis = producerConnection(env.redisUrl);
+  redis.on('error', () => undefined); // readiness reports it; ioredis reconnects by itself
+  const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(suppliers.map((supplier) => [supplier.id, supplier.queue])));
+  const subjectKeys = new SubjectKeys(env.masterKey);
+  const closers: (() => Promise<void>)[] = [];
+  let url: string | undefined;
+
+  if (env.role !== 'api') {
+    const connectors = new Map<string, Connector>(suppliers.map((supplier) => [supplier.id, connectorDefinition(supplier.connector)!.create(supplier.config)]));
+    const workers = new DeliveryWorkers({ db, redisUrl: env.redisUrl, queuePrefix: env.queuePrefix, suppliers, connectors, agreements, subjectKeys, queues, log });
+    workers.start();
+    closers.push(async () => {
+      await workers.close();
+      await Promise.all([...connectors.values()].map((connector) => connector.close?.()));
+    });
+  }
+  if (env.role !== 'worker') {
+    const readiness = new Readiness(redis, db);
+    await readiness.start();
+    const intake = new Intake({ db, agreements, subjectKeys, subjectHashKey: env.subjectHashKey, queues, log });
+    const app = createApp({ intake, db, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log });
+    const server = await listen(app, env.port, env.host);
+    const address = server.address() as { port: number };
+    url = `http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${address.port}`;
+    // The API stops first, so nothing new is accepted while the workers finish.
+    closers.unshift(async () => {
+      readiness.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    });
+  }
+
+  return {
+    url,
+    db,
+    async close() {
+      for (const close of closers) await close();
+      await queues.close();
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}
+
+function listen(app: import('express').Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}

@@ -1,0 +1,67 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import IORedis from 'ioredis';
+import type { QueuePolicy } from '../config/suppliers';
+
+/** Job data is the transfer id and nothing else: Redis never holds personal data. */
+export interface DeliveryJob {
+  transferId: string;
+}
+
+/** The hash tag keeps each queue's keys in one Redis Cluster slot while queues spread over slots. */
+export const deliveryQueueName = (supplier: string) => `{deliveries.${supplier}}`;
+
+export function jobOptions(policy: QueuePolicy): JobsOptions {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  };
+}
+
+/** A producer connection fails fast when Redis is down (no offline queue), so intake answers 503 at once. */
+export function producerConnection(redisUrl: string): IORedis {
+  return new IORedis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false });
+}
+
+/** Workers block on Redis, so their connection must retry forever (BullMQ requires maxRetriesPerRequest: null). */
+export function workerConnection(redisUrl: string): ConnectionOptions {
+  return new IORedis(redisUrl, { maxRetriesPerRequest: null });
+}
+
+export class DeliveryQueues {
+  private readonly queues = new Map<string, Queue<DeliveryJob>>();
+
+  constructor(
+    private readonly connection: IORedis,
+    private readonly prefix: string,
+    private readonly policies: Map<string, QueuePolicy>,
+  ) {}
+
+  queue(supplier: string): Queue<DeliveryJob> {
+    let queue = this.queues.get(supplier);
+    if (!queue) {
+      queue = new Queue<DeliveryJob>(deliveryQueueName(supplier), { connection: this.connection, prefix: this.prefix });
+      this.queues.set(supplier, queue);
+    }
+    return queue;
+  }
+
+  /** Adds one job per transfer; the transfer id is the job id, so adding twice is harmless. */
+  async enqueue(transfers: { id: string; supplier: string }[]): Promise<void> {
+    const suppliers = new Set(transfers.map((transfer) => transfer.supplier));
+    await Promise.all(
+      [...suppliers].map((supplier) => {
+        const opts = jobOptions(this.policies.get(supplier)!);
+        const jobs = transfers
+          .filter((transfer) => transfer.supplier === supplier)
+          .map(({ id }) => ({ name: 'deliver', data: { transferId: id }, opts: { ...opts, jobId: id } }));
+        return this.queue(supplier).addBulk(jobs);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}

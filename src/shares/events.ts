@@ -1,0 +1,36 @@
+/** Share-log entries are typed, versioned events. They hold field names, categories, digests and a keyed subject hash: never a personal value. */
+interface ShareContext {
+  transferId: string;
+  supplier: string;
+  /** Legal name of the recipient, from the agreement. */
+  recipient: string;
+  operation: string;
+  purpose: string;
+  basis: { type: string; reference: string | null };
+  /** HMAC-SHA-256 of the subject id under SGW_SUBJECT_HASH_KEY. */
+  subject: string;
+  agreementReference: string;
+  schemaId: string;
+  fieldsShared: string[];
+  fieldsWithheld: string[];
+  categories: string[];
+  attempt: number;
+}
+
+export type ShareEvent =
+  | ({ event: 'delivery.attempted' } & ShareContext)
+  | ({ event: 'delivery.succeeded'; supplierReference: string; sentDigest: string | null; keyFingerprint: string | null; confirmedBy: 'delivery' | 'lookup' } & ShareContext)
+  | ({ event: 'delivery.failed'; errorCode: string; retryable: boolean; outcomeUnknown: boolean } & ShareContext)
+  | {
+      event: 'transfer.refused';
+      supplier: string;
+      operation: string;
+      purpose: string;
+      basis: { type: string; reference: string | null };
+      subject: string;
+      reason: string;
+      apiKeyId: string;
+    };
+
+/** What is stored and hashed: the event plus its schema version and time. */
+export type ShareEntry = ShareEvent & { v: 1; at: string };

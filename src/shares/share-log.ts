@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Database, Queryable } from '../store';
+import type { ShareEntry, ShareEvent } from './events';
+
+const genesisHash = '0'.repeat(64);
+/** One chain, one writer at a time: the advisory lock serialises appends across processes. */
+const chainLockKey = 'sgw:share_log';
+
+interface Row {
+  seq: string;
+  entry: ShareEntry;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface LoggedShare extends Record<string, unknown> {
+  seq: number;
+  hash: string;
+}
+
+export interface ShareFilter {
+  subjectHash?: string;
+  supplier?: string;
+  since?: Date;
+  until?: Date;
+  afterSeq?: number;
+  limit: number;
+}
+
+export interface Verification {
+  ok: boolean;
+  entries: number;
+  head: { seq: number; hash: string } | null;
+  firstBadSeq: number | null;
+}
+
+function entryHash(seq: number, prevHash: string, entry: ShareEntry): string {
+  return createHash('sha256').update(canonicalize({ seq, prevHash, entry })!).digest('hex');
+}
+
+/** Appends events inside the caller's transaction, so a share and its log entry commit together. */
+export async function appendShares(tx: Queryable, events: ShareEvent[], now = new Date()): Promise<void> {
+  await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [chainLockKey]);
+  const [head] = await tx.query<{ seq: string; hash: string }>('select seq, hash from share_log order by seq desc limit 1');
+  let seq = head ? Number(head.seq) : 0;
+  let prevHash = head?.hash ?? genesisHash;
+  for (const event of events) {
+    const entry: ShareEntry = { v: 1, at: now.toISOString(), ...event };
+    seq += 1;
+    const hash = entryHash(seq, prevHash, entry);
+    await tx.query('insert into share_log (seq, entry, prev_hash, hash) values ($1, $2, $3, $4)', [seq, JSON.stringify(entry), prevHash, hash]);
+    prevHash = hash;
+  }
+}
+
+export async function listShares(db: Queryable, filter: ShareFilter): Promise<LoggedShare[]> {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const where = (sql: string, value: unknown) => {
+    params.push(value);
+    conditions.push(sql.replace('?', `$${params.length}`));
+  };
+  if (filter.subjectHash) where(`entry ->> 'subject' = ?`, filter.subjectHash);
+  if (filter.supplier) where(`entry ->> 'supplier' = ?`, filter.supplier);
+  if (filter.since) where(`(entry ->> 'at') >= ?`, filter.since.toISOString());
+  if (filter.until) where(`(entry ->> 'at') < ?`, filter.until.toISOString());
+  if (filter.afterSeq) where('seq > ?', filter.afterSeq);
+  params.push(filter.limit);
+  const rows = await db.query<Row>(
+    `select seq, entry, hash from share_log ${conditions.length ? `where ${conditions.join(' and ')}` : ''} order by seq limit $${params.length}`,
+    params,
+  );
+  return rows.map((row) => ({ seq: Number(row.seq), ...row.entry, hash: row.hash }));
+}
+
+/**
+ * Walks the whole chain in pages. An edited entry breaks its own hash, a deleted one leaves a gap in seq,
+ * a reordered one breaks the link to its predecessor: each names the first bad seq.
+ */
+export async function verifyShareLog(db: Database, pageSize = 1000): Promise<Verification> {
+  let expectedSeq = 1;
+  let prevHash = genesisHash;
+  for (;;) {
+    const rows = await db.query<Row>('select seq, entry, prev_hash, hash from share_log where seq >= $1 order by seq limit $2', [expectedSeq, pageSize]);
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const intact = seq === expectedSeq && row.prev_hash === prevHash && row.hash === entryHash(seq, row.prev_hash, row.entry);
+      if (!intact) return { ok: false, entries: await countEntries(db), head: null, firstBadSeq: expectedSeq };
+      prevHash = row.hash;
+      expectedSeq += 1;
+    }
+    if (rows.length < pageSize) break;
+  }
+  const entries = expectedSeq - 1;
+  if ((await countEntries(db)) !== entries) return { ok: false, entries: await countEntries(db), head: null, firstBadSeq: expectedSeq };
+  return { ok: true, entries, head: entries ? { seq: entries, hash: prevHash } : null, firstBadSeq: null };
+}
+
+async function countEntries(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ count: string }>('select count(*) as count from share_log');
+  return Number(row.count);
+}

@@ -1,0 +1,52 @@
+import { ConfigError } from './config/config-error';
+import { loadEnv } from './config/env';
+import { loadSuppliersFile, parseSuppliers } from './config/suppliers';
+import { startGateway } from './gateway';
+import { createLogger } from './log/logger';
+import { getConnectorDefinition } from '../connectors';
+import { startSandboxes, type RunningSandbox } from '../connectors/sandboxes';
+
+/** Process entry: reads the environment, starts the API and/or workers for SGW_ROLE, stops gracefully. */
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const log = createLogger(env.logLevel);
+  let sandboxes: RunningSandbox[] = [];
+  let suppliers;
+  if (env.suppliersFile) suppliers = loadSuppliersFile(env.suppliersFile, getConnectorDefinition);
+  else {
+    sandboxes = await startSandboxes();
+    // Validated like a real suppliers file, so the sandboxes exercise the same path.
+    suppliers = parseSuppliers({ suppliers: Object.fromEntries(sandboxes.map(({ supplier: { id, ...entry } }) => [id, entry])) }, getConnectorDefinition, {}, 'sandbox suppliers');
+  }
+  const gateway = await startGateway({ env, suppliers, connectorDefinition: getConnectorDefinition, log });
+  log.info('supplier-gateway started', { role: env.role, url: gateway.url, database: gateway.db.kind, suppliers: suppliers.map((supplier) => supplier.id) });
+  if (sandboxes.length && gateway.url) printFirstSteps(gateway.url, sandboxes);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    await gateway.close();
+    await Promise.all(sandboxes.map((sandbox) => sandbox.close()));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function printFirstSteps(url: string, sandboxes: RunningSandbox[]): void {
+  console.log(`
+supplier-gateway is running at ${url} with in-process supplier sandboxes (${sandboxes.map((sandbox) => `${sandbox.supplier.id} at ${sandbox.url}`).join(', ')}).
+First transfer: create a key in another terminal, then post a domain registration (the README walks through it):
+  TOKEN=$(npx sgw keys create --name me --role admin | tail -n 1)
+  curl -s -X POST ${url}/v1/transfers -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+    -H "Idempotency-Key: $(uuidgen || date +%s%N)" --data @examples/domain-register.json
+`);
+}
+
+main().catch((error: Error) => {
+  // One clear line for a bad setting; anything else is a bug worth its stack.
+  console.error(error instanceof ConfigError ? `supplier-gateway: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import { Pool, type PoolClient } from 'pg';
+import { type Database, DatabaseUnavailableError, type Queryable } from './db';
+
+/** Errors that mean "cannot reach the server", as opposed to a bad statement. */
+const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001']);
+
+function classify(error: unknown): never {
+  const code = (error as { code?: string }).code;
+  const message = (error as Error).message ?? '';
+  if ((code && connectionErrorCodes.has(code)) || /timeout|terminated|Connection terminated/i.test(message)) throw new DatabaseUnavailableError(error);
+  throw error;
+}
+
+export interface PostgresOptions {
+  url: string;
+  /** Tests give each file its own schema. */
+  schema?: string;
+  maxConnections?: number;
+}
+
+export function connectPostgres({ url, schema, maxConnections = 10 }: PostgresOptions): Database {
+  const pool = new Pool({
+    connectionString: url,
+    max: maxConnections,
+    connectionTimeoutMillis: 2000,
+    query_timeout: 10_000,
+    options: schema ? `-c search_path=${schema}` : undefined,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const run = (client: Pool | PoolClient): Queryable => ({
+    query: async <Row>(sql: string, params?: unknown[]) => {
+      try {
+        return (await client.query(sql, params)).rows as Row[];
+      } catch (error) {
+        return classify(error);
+      }
+    },
+    exec: async (script: string) => {
+      await client.query(script).catch(classify);
+    },
+  });
+  return {
+    kind: 'postgres',
+    ...run(pool),
+    async transaction(work) {
+      const client = await pool.connect().catch(classify);
+      try {
+        await client.query('begin');
+        const result = await work(run(client));
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

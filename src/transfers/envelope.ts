@@ -1,0 +1,57 @@
+import Ajv2020 from 'ajv/dist/2020';
+import { basisTypes, type BasisType } from '../agreements/agreements';
+import type { InputError } from '../problem';
+
+export interface TransferRequest {
+  supplier: string;
+  operation: string;
+  subject: { id: string };
+  purpose: string;
+  basis: { type: BasisType; reference?: string };
+  data: Record<string, unknown>;
+}
+
+const envelopeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['supplier', 'operation', 'subject', 'purpose', 'basis', 'data'],
+  properties: {
+    supplier: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+    operation: { type: 'string', pattern: '^[a-z]+(\\.[a-z_]+)+$', maxLength: 64 },
+    subject: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+    },
+    purpose: { type: 'string', pattern: '^[a-z_]{1,64}$' },
+    basis: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { enum: basisTypes }, reference: { type: 'string', minLength: 1, maxLength: 200 } },
+      // The customer's order or consent must be named: it is the instruction the share rests on.
+      if: { properties: { type: { enum: ['contract', 'consent'] } } },
+      then: { required: ['reference'] },
+    },
+    data: { type: 'object' },
+  },
+};
+
+// The envelope is ours, not the supplier's: unknown keys are errors, never silently stripped.
+const validateEnvelope = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }).compile<TransferRequest>(envelopeSchema);
+
+export function parseEnvelope(body: unknown): { request?: TransferRequest; errors: InputError[] } {
+  if (validateEnvelope(body)) return { request: body, errors: [] };
+  const errors = (validateEnvelope.errors ?? [])
+    .filter((error) => error.keyword !== 'if')
+    .map((error) => {
+      const params = error.params as { missingProperty?: string; additionalProperty?: string };
+      const field = params.missingProperty ?? params.additionalProperty;
+      return {
+        pointer: field ? `${error.instancePath}/${field}` : error.instancePath || '/',
+        detail: params.additionalProperty ? 'is not a field of a transfer request' : params.missingProperty ? 'is required' : (error.message ?? 'is invalid'),
+      };
+    });
+  return { errors };
+}

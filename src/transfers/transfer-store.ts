@@ -1,0 +1,113 @@
+import type { Queryable } from '../store';
+
+export type TransferStatus = 'queued' | 'delivering' | 'delivered' | 'failed' | 'cancelled' | 'unknown';
+
+export interface TransferRecord {
+  id: string;
+  apiKeyId: string;
+  supplier: string;
+  operation: string;
+  schemaId: string;
+  agreementReference: string;
+  subjectHash: string;
+  subjectKeyId: string;
+  purpose: string;
+  basisType: string;
+  basisReference: string | null;
+  fieldsShared: string[];
+  fieldsWithheld: string[];
+  categories: string[];
+  sealedPayload: Buffer | null;
+  status: TransferStatus;
+  attempts: number;
+  lastErrorCode: string | null;
+  lastErrorDetail: string | null;
+  supplierReference: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What API callers see of a transfer: no personal data, no sealed bytes. */
+export function transferView(record: TransferRecord) {
+  return {
+    id: record.id,
+    status: record.status,
+    supplier: record.supplier,
+    operation: record.operation,
+    attempts: record.attempts,
+    lastError: record.lastErrorCode ? { code: record.lastErrorCode, detail: record.lastErrorDetail } : null,
+    supplierReference: record.supplierReference,
+    fieldsShared: record.fieldsShared,
+    fieldsWithheld: record.fieldsWithheld,
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+  };
+}
+
+const columns = `id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, subject_key_id, purpose, basis_type,
+  basis_reference, fields_shared, fields_withheld, categories, sealed_payload, status, attempts, last_error_code, last_error_detail,
+  supplier_reference, created_at, updated_at`;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function findTransfer(db: Queryable, id: string): Promise<TransferRecord | null> {
+  if (!uuidPattern.test(id)) return null;
+  const [row] = await db.query<Record<string, unknown>>(`select ${columns} from transfers where id = $1`, [id]);
+  return row ? toRecord(row) : null;
+}
+
+/** Starts an attempt and returns its number. */
+export async function markDelivering(tx: Queryable, id: string): Promise<number> {
+  const [row] = await tx.query<{ attempts: number }>(
+    `update transfers set status = 'delivering', attempts = attempts + 1, updated_at = now() where id = $1 returning attempts`,
+    [id],
+  );
+  return row.attempts;
+}
+
+export async function markDelivered(tx: Queryable, id: string, supplierReference: string): Promise<void> {
+  await tx.query(
+    `update transfers set status = 'delivered', supplier_reference = $2, last_error_code = null, last_error_detail = null, updated_at = now() where id = $1`,
+    [id, supplierReference],
+  );
+}
+
+/** Records an attempt's error; `status` is queued while retries remain, else failed (or unknown when the outcome is). */
+export async function markError(tx: Queryable, id: string, status: TransferStatus, code: string, detail: string): Promise<void> {
+  await tx.query(`update transfers set status = $2, last_error_code = $3, last_error_detail = $4, updated_at = now() where id = $1`, [id, status, code, detail]);
+}
+
+/** Transfers that wait for delivery but may have lost their job (Redis failed after the commit). */
+export async function strandedTransfers(db: Queryable, olderThanSeconds: number, limit = 500): Promise<{ id: string; supplier: string }[]> {
+  return db.query(
+    `select id, supplier from transfers where status = 'queued' and updated_at < now() - make_interval(secs => $1) order by updated_at limit $2`,
+    [olderThanSeconds, limit],
+  );
+}
+
+function toRecord(row: Record<string, unknown>): TransferRecord {
+  return {
+    id: row.id as string,
+    apiKeyId: row.api_key_id as string,
+    supplier: row.supplier as string,
+    operation: row.operation as string,
+    schemaId: row.schema_id as string,
+    agreementReference: row.agreement_reference as string,
+    subjectHash: row.subject_hash as string,
+    subjectKeyId: row.subject_key_id as string,
+    purpose: row.purpose as string,
+    basisType: row.basis_type as string,
+    basisReference: row.basis_reference as string | null,
+    fieldsShared: row.fields_shared as string[],
+    fieldsWithheld: row.fields_withheld as string[],
+    categories: row.categories as string[],
+    sealedPayload: row.sealed_payload ? Buffer.from(row.sealed_payload as Uint8Array) : null,
+    status: row.status as TransferStatus,
+    attempts: Number(row.attempts),
+    lastErrorCode: row.last_error_code as string | null,
+    lastErrorDetail: row.last_error_detail as string | null,
+    supplierReference: row.supplier_reference as string | null,
+    createdAt: new Date(row.created_at as string),
+    updatedAt: new Date(row.updated_at as string),
+  };
+}
