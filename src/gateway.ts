@@ -9,7 +9,7 @@ import type { EnvConfig } from './config/env';
 import { ConfigError } from './config/config-error';
 import type { SupplierConfig } from './config/suppliers';
 import type { Connector, ConnectorDefinition } from './connector-kit';
-import { DeliveryQueues, producerConnection } from './queue/queues';
+import { connected, DeliveryQueues, producerConnection } from './queue/queues';
 import { openDatabase, type Database } from './store';
 import { SubjectKeys } from './subjects/subject-keys';
 import { Intake } from './transfers/intake';
@@ -42,6 +42,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   const db = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, schema: databaseSchema });
   const redis = producerConnection(env.redisUrl);
   redis.on('error', () => undefined); // readiness reports it; ioredis reconnects by itself
+  await connected(redis);
   const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(suppliers.map((supplier) => [supplier.id, supplier.queue])));
   const subjectKeys = new SubjectKeys(env.masterKey);
   const closers: (() => Promise<void>)[] = [];

@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import type IORedis from 'ioredis';
 import type winston from 'winston';
 import type { Agreement } from '../src/agreements/agreements';
 import type { SupplierConfig } from '../src/config/suppliers';
@@ -37,6 +38,7 @@ const strandedAfterSeconds = 30;
  */
 export class DeliveryWorkers {
   private readonly workers: Worker<DeliveryJob>[] = [];
+  private readonly connections: IORedis[] = [];
   private readonly running = new Set<AbortController>();
   private sweeper?: NodeJS.Timeout;
 
@@ -44,8 +46,11 @@ export class DeliveryWorkers {
 
   start(): void {
     for (const supplier of this.deps.suppliers) {
+      // BullMQ leaves a connection it was given open on close; this class owns and closes it.
+      const connection = workerConnection(this.deps.redisUrl);
+      this.connections.push(connection);
       const worker: Worker<DeliveryJob> = new Worker<DeliveryJob>(deliveryQueueName(supplier.id), (job) => this.process(worker, job), {
-        connection: workerConnection(this.deps.redisUrl),
+        connection,
         prefix: this.deps.queuePrefix,
         concurrency: supplier.queue.concurrency,
         ...(supplier.queue.rateLimit && { limiter: { max: supplier.queue.rateLimit.max, duration: supplier.queue.rateLimit.durationMs } }),
@@ -63,6 +68,7 @@ export class DeliveryWorkers {
     const abort = setTimeout(() => this.running.forEach((controller) => controller.abort()), graceMs);
     await Promise.all(this.workers.map((worker) => worker.close()));
     clearTimeout(abort);
+    for (const connection of this.connections) connection.disconnect();
   }
 
   async process(worker: Worker<DeliveryJob>, job: Job<DeliveryJob>): Promise<void> {

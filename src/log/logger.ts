@@ -29,11 +29,12 @@ const redaction = winston.format((info) => {
   return info;
 });
 
-export function createLogger(level: string): winston.Logger {
+/** JSON lines on stdout, or on `stream` (tests read what would have been logged). */
+export function createLogger(level: string, stream?: NodeJS.WritableStream): winston.Logger {
   return winston.createLogger({
     level,
     format: winston.format.combine(redaction(), winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Console()],
+    transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console()],
   });
 }
 

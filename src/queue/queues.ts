@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import IORedis from 'ioredis';
 import type { QueuePolicy } from '../config/suppliers';
 
@@ -25,8 +25,22 @@ export function producerConnection(redisUrl: string): IORedis {
 }
 
 /** Workers block on Redis, so their connection must retry forever (BullMQ requires maxRetriesPerRequest: null). */
-export function workerConnection(redisUrl: string): ConnectionOptions {
+export function workerConnection(redisUrl: string): IORedis {
   return new IORedis(redisUrl, { maxRetriesPerRequest: null });
+}
+
+/** Resolves once the connection is ready, or after `timeoutMs` (a gateway starts with Redis down and reports not ready). */
+export function connected(redis: IORedis, timeoutMs = 2000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    function done() {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    }
+    redis.once('ready', done);
+  });
 }
 
 export class DeliveryQueues {

@@ -1,0 +1,145 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { type Logger, SupplierContractError, SupplierRejectedError, SupplierUnavailableError, transportFailure } from '../../src/connector-kit';
+import { type OpenproviderReply, failureFromAnswer, parseReply } from './error-mapping';
+
+export interface OpenproviderConfig {
+  /** e.g. https://api.openprovider.eu/v1beta */
+  baseUrl: string;
+  username: string;
+  password: string;
+  timeoutMs?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+
+export interface ApiCall {
+  method: 'GET' | 'POST';
+  /** Relative to baseUrl, without query, e.g. `/customers`. Logged, so never put personal data in it. */
+  path: string;
+  /** Logged name of the call, e.g. `customers.create`. */
+  label: string;
+  query?: Record<string, string | number>;
+  /** Exact JSON bytes to send: callers hash what they send. */
+  body?: Buffer;
+  /** The call creates something at Openprovider: if it fails after sending, the outcome is unknown. */
+  createsResource?: boolean;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/**
+ * Openprovider REST transport: bearer-token login shared by concurrent calls, one re-login on 401,
+ * and every failure turned into a connector-kit error.
+ */
+export class OpenproviderClient {
+  private readonly http: AxiosInstance;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  private token: string | undefined;
+  private loginInFlight: Promise<string> | undefined;
+
+  constructor(private readonly config: OpenproviderConfig) {
+    this.agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    this.http = axios.create({
+      baseURL: config.baseUrl.replace(/\/+$/, ''),
+      timeout: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      // A redirect could carry the body elsewhere: treat 3xx as an answer instead of following it.
+      maxRedirects: 0,
+      responseType: 'text',
+      validateStatus: () => true,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+    });
+  }
+
+  /** Logs in afresh and caches the token; concurrent callers share one login. */
+  login(signal?: AbortSignal): Promise<string> {
+    this.loginInFlight ??= this.performLogin(signal).finally(() => {
+      this.loginInFlight = undefined;
+    });
+    return this.loginInFlight;
+  }
+
+  async call<Data>(call: ApiCall): Promise<OpenproviderReply<Data>> {
+    // Calls start the shared login without their own signal (it is bounded by the timeout), so one
+    // caller giving up does not fail the others waiting on it.
+    const token = this.token ?? (await this.login());
+    let response = await this.send(call, token);
+    if (response.status === 401) {
+      response = await this.send(call, await this.renewToken(token));
+      if (response.status === 401) throw new SupplierRejectedError('auth_failed', 'Openprovider refused the credentials after a fresh login');
+    }
+    return this.replyOrThrow<Data>(response, call.createsResource === true);
+  }
+
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  private async performLogin(signal?: AbortSignal): Promise<string> {
+    const credentials = Buffer.from(JSON.stringify({ username: this.config.username, password: this.config.password }));
+    const response = await this.send({ method: 'POST', path: '/auth/login', label: 'auth.login', body: credentials, signal });
+    const reply = this.replyOrThrow<{ token?: unknown }>(response, false);
+    const token = reply.data?.token;
+    if (typeof token !== 'string' || token === '') {
+      throw new SupplierContractError('op_missing_token', 'Openprovider login answered without a token');
+    }
+    this.token = token;
+    return token;
+  }
+
+  /** Another call may already have replaced the rejected token: reuse that one instead of logging in again. */
+  private renewToken(rejected: string): Promise<string> {
+    if (this.token !== undefined && this.token !== rejected) return Promise.resolve(this.token);
+    this.token = undefined;
+    return this.login();
+  }
+
+  private async send(call: ApiCall, token?: string): Promise<AxiosResponse<string>> {
+    const started = Date.now();
+    try {
+      const response = await this.http.request<string>({
+        method: call.method,
+        url: call.path,
+        params: call.query,
+        data: call.body,
+        signal: call.signal,
+        headers: token ? { authorization: `Bearer ${token}` } : undefined,
+      });
+      call.log?.info('openprovider call', {
+        call: call.label,
+        httpStatus: response.status,
+        opCode: parseReply(response.data)?.code,
+        durationMs: Date.now() - started,
+      });
+      return response;
+    } catch (error) {
+      const failure = this.transportError(error, call.createsResource === true);
+      call.log?.warn('openprovider call failed', { call: call.label, code: failure.code, durationMs: Date.now() - started });
+      throw failure;
+    }
+  }
+
+  private transportError(error: unknown, mayHaveLanded: boolean): SupplierUnavailableError {
+    if (axios.isCancel(error)) {
+      return new SupplierUnavailableError('aborted', 'the Openprovider call was aborted', mayHaveLanded);
+    }
+    const code = axios.isAxiosError(error) ? error.code : undefined;
+    return transportFailure(code, 'Openprovider', mayHaveLanded);
+  }
+
+  private replyOrThrow<Data>(response: AxiosResponse<string>, mayHaveLanded: boolean): OpenproviderReply<Data> {
+    const reply = parseReply(response.data);
+    if (response.status >= 200 && response.status < 300 && reply?.code === 0) return reply as OpenproviderReply<Data>;
+    const retryAfter = response.headers['retry-after'];
+    throw failureFromAnswer({
+      status: response.status,
+      reply,
+      retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+      mayHaveLanded,
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SupplierUnavailableError } from '../../../src/connector-kit';
+import { openprovider } from '../../../connectors/openprovider/connector';
+import { type OpenproviderSandbox, startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+let tlsDir: string;
+let sandbox: OpenproviderSandbox;
+
+/** A throwaway CA and a server certificate for 127.0.0.1 it signed, made with the openssl CLI. */
+function makeThrowawayCa(dir: string): { caFile: string; key: Buffer; cert: Buffer } {
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  const newKey = ['-newkey', 'rsa:2048', '-nodes'];
+  openssl(['req', '-x509', ...newKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=openprovider sandbox test CA']);
+  openssl(['req', ...newKey, '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1']);
+  openssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.crt', '-days', '2',
+    '-extfile', 'ext.cnf']);
+  return { caFile: path.join(dir, 'ca.crt'), key: readFileSync(path.join(dir, 'srv.key')), cert: readFileSync(path.join(dir, 'srv.crt')) };
+}
+
+beforeAll(async () => {
+  tlsDir = mkdtempSync(path.join(os.tmpdir(), 'openprovider-tls-'));
+  const { key, cert } = makeThrowawayCa(tlsDir);
+  sandbox = await startOpenproviderSandbox({ tls: { key, cert } });
+});
+afterAll(async () => {
+  await sandbox.close();
+  rmSync(tlsDir, { recursive: true, force: true });
+});
+
+describe('openprovider over verified TLS', () => {
+  it('serves HTTPS', () => {
+    expect(sandbox.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1beta$/);
+  });
+
+  it('refuses a server whose CA it was not given, as a configuration problem that sent nothing', async () => {
+    const connector = openprovider.create({ baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password });
+    const check = connector.check();
+    await expect(check).rejects.toBeInstanceOf(SupplierUnavailableError);
+    await expect(check).rejects.toMatchObject({ code: 'tls_unverified', outcomeUnknown: false });
+    await connector.close?.();
+    expect(sandbox.requests()).toEqual({});
+  });
+
+  it('works when the CA comes through NODE_EXTRA_CA_CERTS', async () => {
+    const domain = `jansen-tls-${process.pid}.nl`;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'fixtures/deliver-over-tls.ts')],
+      {
+        cwd: repoRoot,
+        timeout: 20_000,
+        env: {
+          ...process.env,
+          NODE_EXTRA_CA_CERTS: path.join(tlsDir, 'ca.crt'),
+          SANDBOX_URL: sandbox.url,
+          SANDBOX_USERNAME: sandbox.username,
+          SANDBOX_PASSWORD: sandbox.password,
+          DOMAIN: domain,
+        },
+      },
+    );
+    const result = JSON.parse(stdout) as { supplierReference: string; sentDigest: string };
+    const registered = sandbox.domains().find((entry) => entry.name === domain);
+    expect(result.supplierReference).toBe(String(registered?.id));
+    expect(sandbox.requests()['POST /auth/login']).toBe(1);
+  });
+});
