@@ -5,22 +5,24 @@
  */
 export class GroupCommit<Item, Result> {
   private waiting: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
-  private writing = false;
+  private writers = 0;
 
+  /** `maxWriters` batches may be in flight at once, so one batch's Redis step overlaps the next one's commit. */
   constructor(
     private readonly writeBatch: (items: Item[]) => Promise<Result[]>,
+    private readonly maxWriters = 2,
     private readonly maxBatch = 100,
   ) {}
 
   submit(item: Item): Promise<Result> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (this.writers < this.maxWriters) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
+    this.writers += 1;
     while (this.waiting.length) {
       const batch = this.waiting.splice(0, this.maxBatch);
       try {
@@ -30,6 +32,6 @@ export class GroupCommit<Item, Result> {
         for (const entry of batch) entry.reject(error);
       }
     }
-    this.writing = false;
+    this.writers -= 1;
   }
 }

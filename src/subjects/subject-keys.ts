@@ -6,31 +6,25 @@ export interface SubjectKey {
   id: string;
   subjectHash: string;
   dataKey: Buffer;
-  /** Set when the key is new and must be stored with the first transfer that uses it. */
-  wrappedKey?: Buffer;
+  /** The data key sealed by the master key, as stored. */
+  wrappedKey: Buffer;
+  /** False for a fresh key the database does not hold yet. */
+  stored: boolean;
 }
 
 /** Per-subject data keys, wrapped by the master key; destroying one shreds every payload sealed with it. */
 export class SubjectKeys {
   constructor(private readonly masterKey: Buffer) {}
 
-  /** The active key of each subject, or a new one (not yet stored) for subjects without one. */
-  async keysFor(db: Queryable, subjectHashes: string[]): Promise<Map<string, SubjectKey>> {
-    const unique = [...new Set(subjectHashes)];
-    const rows = await db.query<{ id: string; subject_hash: string; wrapped_key: Uint8Array }>(
-      'select id, subject_hash, wrapped_key from subject_keys where subject_hash = any($1) and destroyed_at is null',
-      [unique],
-    );
-    const keys = new Map<string, SubjectKey>();
-    for (const row of rows) {
-      keys.set(row.subject_hash, { id: row.id, subjectHash: row.subject_hash, dataKey: this.unwrap(Buffer.from(row.wrapped_key), row.subject_hash) });
-    }
-    for (const subjectHash of unique) {
-      if (keys.has(subjectHash)) continue;
-      const dataKey = randomBytes(32);
-      keys.set(subjectHash, { id: randomUUID(), subjectHash, dataKey, wrappedKey: seal(this.masterKey, dataKey, subjectHash) });
-    }
-    return keys;
+  /** A fresh key; the intake stores it with the subject's first transfer unless the subject already has one. */
+  create(subjectHash: string): SubjectKey {
+    const dataKey = randomBytes(32);
+    return { id: randomUUID(), subjectHash, dataKey, wrappedKey: seal(this.masterKey, dataKey, subjectHash), stored: false };
+  }
+
+  /** A stored key, opened. */
+  open(id: string, subjectHash: string, wrappedKey: Buffer): SubjectKey {
+    return { id, subjectHash, wrappedKey, dataKey: unseal(this.masterKey, wrappedKey, subjectHash), stored: true };
   }
 
   /** The data key a transfer was sealed with, or null once it is destroyed (erasure). */
@@ -39,10 +33,6 @@ export class SubjectKeys {
       'select subject_hash, wrapped_key from subject_keys where id = $1',
       [keyId],
     );
-    return row?.wrapped_key ? this.unwrap(Buffer.from(row.wrapped_key), row.subject_hash) : null;
-  }
-
-  private unwrap(wrapped: Buffer, subjectHash: string): Buffer {
-    return unseal(this.masterKey, wrapped, subjectHash);
+    return row?.wrapped_key ? this.open(keyId, row.subject_hash, Buffer.from(row.wrapped_key)).dataKey : null;
   }
 }

@@ -10,7 +10,7 @@ import type { DeliveryQueues } from '../queue/queues';
 import { appendShares } from '../shares/share-log';
 import type { Database } from '../store';
 import { GroupCommit } from '../store/group-commit';
-import type { SubjectKeys } from '../subjects/subject-keys';
+import type { SubjectKey, SubjectKeys } from '../subjects/subject-keys';
 import { parseEnvelope, type TransferRequest } from './envelope';
 
 /** The 202 body: ids and field names only, so it can be stored for replays. */
@@ -46,7 +46,10 @@ interface Candidate {
   response: AcceptedTransfer;
 }
 
-type Outcome = { outcome: 'created' | 'rekey' | 'in_flight' } | { outcome: 'replay' | 'mismatch'; response: AcceptedTransfer; status: string };
+type Outcome =
+  | { outcome: 'created' | 'in_flight' }
+  | { outcome: 'rekey'; subjectKeyId?: string; wrappedKey?: string }
+  | { outcome: 'replay' | 'mismatch'; response: AcceptedTransfer; status: string };
 /** `enqueue`: the transfer still waits for delivery, so its job is (re)added; adding an existing job id is a no-op. */
 type Result = { accepted: AcceptedTransfer; enqueue: boolean } | { problem: Problem };
 
@@ -132,17 +135,32 @@ export class Intake {
     );
   }
 
-  /** One batch: subject keys (one query), seal, write all rows (one statement), then one Redis round trip. */
+  /**
+   * One batch: seal, write all rows (one statement, one commit), then one Redis round trip. Each subject is
+   * sealed with a fresh key unless the database answers `rekey` with the key it already has; those items
+   * are sealed again and written in the next round.
+   */
   private async write(candidates: Candidate[]): Promise<Result[]> {
     const results: (Result | undefined)[] = new Array(candidates.length);
+    const keys = new Map<string, SubjectKey>();
+    for (const { subjectHash } of candidates) if (!keys.has(subjectHash)) keys.set(subjectHash, this.deps.subjectKeys.create(subjectHash));
     let pending = candidates.map((_, index) => index);
     for (let round = 0; round < rekeyRounds && pending.length; round++) {
-      const outcomes = await this.writeRows(pending.map((index) => candidates[index]));
+      const outcomes = await this.writeRows(pending.map((index) => candidates[index]), keys);
       pending = pending.filter((index, position) => {
         const outcome = outcomes[position];
-        if (outcome.outcome === 'rekey') return true;
-        results[index] = this.resultOf(candidates[index], outcome);
-        return false;
+        if (outcome.outcome !== 'rekey') {
+          results[index] = this.resultOf(candidates[index], outcome);
+          return false;
+        }
+        const { subjectHash } = candidates[index];
+        keys.set(
+          subjectHash,
+          outcome.wrappedKey
+            ? this.deps.subjectKeys.open(outcome.subjectKeyId!, subjectHash, Buffer.from(outcome.wrappedKey, 'base64'))
+            : this.deps.subjectKeys.create(subjectHash),
+        );
+        return true;
       });
     }
     for (const index of pending) results[index] = { problem: inFlightProblem() };
@@ -161,8 +179,7 @@ export class Intake {
     return results as Result[];
   }
 
-  private async writeRows(candidates: Candidate[]): Promise<Outcome[]> {
-    const keys = await this.deps.subjectKeys.keysFor(this.deps.db, candidates.map((candidate) => candidate.subjectHash));
+  private async writeRows(candidates: Candidate[], keys: Map<string, SubjectKey>): Promise<Outcome[]> {
     const rows = candidates.map((candidate) => {
       const key = keys.get(candidate.subjectHash)!;
       const { request, response } = candidate;
@@ -173,7 +190,7 @@ export class Intake {
         requestHash: candidate.requestHash,
         subjectHash: candidate.subjectHash,
         subjectKeyId: key.id,
-        ...(key.wrappedKey && { wrappedKey: key.wrappedKey.toString('base64') }),
+        ...(!key.stored && { wrappedKey: key.wrappedKey.toString('base64') }),
         supplier: request.supplier,
         operation: request.operation,
         schemaId: candidate.schemaId,

@@ -78,12 +78,13 @@ create table log_consultations (
 
 -- Intake in one round trip for a whole batch of requests (group commit). Per item, in order: the
 -- idempotency claim (another process holding it → in_flight), replay or mismatch of an earlier claim,
--- the subject key (a concurrent writer created another → rekey, the caller seals again), then the
--- transfer and its idempotency record.
+-- the subject key (the subject already has another → rekey, answered with that key so the caller seals
+-- again), then the transfer and its idempotency record.
 create function sgw_accept_transfers(items jsonb) returns jsonb language plpgsql as $$
 declare
   item jsonb;
   earlier record;
+  active record;
   results jsonb := '[]'::jsonb;
 begin
   for item in select value from jsonb_array_elements(items) loop
@@ -105,8 +106,11 @@ begin
         values ((item ->> 'subjectKeyId')::uuid, item ->> 'subjectHash', decode(item ->> 'wrappedKey', 'base64'))
         on conflict (subject_hash) where destroyed_at is null do nothing;
     end if;
-    if not exists (select 1 from subject_keys where id = (item ->> 'subjectKeyId')::uuid and destroyed_at is null) then
-      results := results || jsonb_build_object('outcome', 'rekey');
+    select id, wrapped_key into active from subject_keys where subject_hash = item ->> 'subjectHash' and destroyed_at is null;
+    if not found or active.id <> (item ->> 'subjectKeyId')::uuid then
+      results := results || case when found
+        then jsonb_build_object('outcome', 'rekey', 'subjectKeyId', active.id, 'wrappedKey', encode(active.wrapped_key, 'base64'))
+        else jsonb_build_object('outcome', 'rekey') end;
       continue;
     end if;
     insert into transfers (id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, subject_key_id,
