@@ -9,7 +9,7 @@ import { connectorLogger } from '../src/log/logger';
 import { deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQueues } from '../src/queue/queues';
 import type { ShareEvent } from '../src/shares/events';
 import { appendShares } from '../src/shares/share-log';
-import type { Database } from '../src/store';
+import { DatabaseUnavailableError, type Database } from '../src/store';
 import type { SubjectKeys } from '../src/subjects/subject-keys';
 import { findTransfer, markDelivered, markDelivering, markError, strandedTransfers, type TransferRecord } from '../src/transfers/transfer-store';
 import { decideFailure } from './delivery-outcome';
@@ -27,6 +27,17 @@ export interface DeliveryWorkerDependencies {
 }
 
 type ShareContext = Extract<ShareEvent, { event: 'delivery.attempted' }>;
+
+/**
+ * BullMQ checks the queue's rate limit — including the pause a 429 sets through `worker.rateLimit` — only
+ * in workers that have a `limiter`. Without one, another worker process, or another slot of this one,
+ * takes the job straight back and ignores Retry-After. Suppliers without an agreed rate get a limiter
+ * whose count is never reached, so only those pauses apply.
+ */
+const onlyManualRateLimits = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
+
+/** How long deliveries pause while our database is unreachable before trying again. */
+const databaseRetryMs = 2000;
 
 /** How long a transfer may wait as queued before its job is added again (the add is a no-op if the job exists). */
 const strandedAfterSeconds = 30;
@@ -53,7 +64,7 @@ export class DeliveryWorkers {
         connection,
         prefix: this.deps.queuePrefix,
         concurrency: supplier.queue.concurrency,
-        ...(supplier.queue.rateLimit && { limiter: { max: supplier.queue.rateLimit.max, duration: supplier.queue.rateLimit.durationMs } }),
+        limiter: supplier.queue.rateLimit ? { max: supplier.queue.rateLimit.max, duration: supplier.queue.rateLimit.durationMs } : onlyManualRateLimits,
       });
       worker.on('failed', (job, error) => void this.onJobFailed(job, error));
       worker.on('error', (error) => this.deps.log.error('worker error', { supplier: supplier.id, error: error.message }));
@@ -71,7 +82,23 @@ export class DeliveryWorkers {
     for (const connection of this.connections) connection.disconnect();
   }
 
+  /**
+   * One try of a job. Without our own database nothing may be sent (the log entry comes first) and no
+   * outcome can be recorded, so the queue pauses and the try does not count against the job's attempts:
+   * an outage longer than the backoff must not end transfers failed at BullMQ while their rows still wait.
+   */
   async process(worker: Worker<DeliveryJob>, job: Job<DeliveryJob>): Promise<void> {
+    try {
+      await this.attempt(worker, job);
+    } catch (error) {
+      if (!(error instanceof DatabaseUnavailableError)) throw error;
+      this.deps.log.warn('database unavailable: deliveries pause', { transferId: job.data.transferId, retryInMs: databaseRetryMs });
+      await worker.rateLimit(databaseRetryMs);
+      throw Worker.RateLimitError();
+    }
+  }
+
+  private async attempt(worker: Worker<DeliveryJob>, job: Job<DeliveryJob>): Promise<void> {
     const { db } = this.deps;
     const transfer = await findTransfer(db, job.data.transferId);
     if (!transfer || transfer.status === 'delivered' || transfer.status === 'cancelled') return;

@@ -81,15 +81,19 @@ export function loadAgreements(schemasDir: string): Map<string, Agreement> {
     const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (!validateAgreementFile(raw)) throw new Error(`${file}: ${strictAjv.errorsText(validateAgreementFile.errors)}`);
     if (raw.supplier !== supplier) throw new Error(`${file}: supplier must be "${supplier}", the folder name`);
+    const ownSchemaIds = new Set<string>();
     for (const schemaFile of schemaFiles(path.join(schemasDir, supplier))) {
       const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
+      if (typeof schema.$id !== 'string' || schema.$id === '') throw new Error(`${schemaFile}: has no $id, by which agreements name it`);
+      ownSchemaIds.add(schema.$id);
       if (!payloadAjv.getSchema(schema.$id)) payloadAjv.addSchema(schema);
     }
     const operations = new Map<string, AgreedOperation>();
     for (const [name, operation] of Object.entries(raw.operations)) {
-      const validate = payloadAjv.getSchema(operation.schema);
+      // Only this supplier's own schemas: the one Ajv instance also holds every other supplier's.
+      const validate = ownSchemaIds.has(operation.schema) ? payloadAjv.getSchema(operation.schema) : undefined;
       if (!validate) throw new Error(`${file}: operation ${name} names schema ${operation.schema}, which no file under schemas/${supplier} has`);
-      const unknownPurpose = operation.purposes.find((purpose) => !raw.purposes[purpose]);
+      const unknownPurpose = operation.purposes.find((purpose) => !Object.hasOwn(raw.purposes, purpose));
       if (unknownPurpose) throw new Error(`${file}: operation ${name} names purpose ${unknownPurpose}, which the agreement does not list`);
       operations.set(name, { name, schemaId: operation.schema, schema: validate.schema as Record<string, unknown>, purposes: operation.purposes, validate });
     }

@@ -22,24 +22,32 @@ export interface Minimised {
   errors: InputError[];
 }
 
+/**
+ * Withheld fields are reported by name, in answers and in the append-only shares log, so a name must look
+ * like a field name: a caller could otherwise put personal data into the log through a key.
+ */
+const fieldName = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
 /** Strips what `validate`'s schema does not allow, then reports what was withheld and what is invalid, by pointer under `base`. */
 export function minimise(validate: ValidateFunction, data: unknown, base: string): Minimised {
   const payload = structuredClone(data);
   const valid = validate(payload);
-  return {
-    payload,
-    withheld: removedPointers(data, payload, base),
-    errors: valid ? [] : (validate.errors ?? []).map((error) => toInputError(error, base)),
-  };
+  const withheld: string[] = [];
+  const errors: InputError[] = [];
+  collectRemoved(data, payload, base, withheld, errors);
+  if (!valid) errors.push(...(validate.errors ?? []).map((error) => toInputError(error, base)));
+  return { payload, withheld, errors };
 }
 
-function removedPointers(original: unknown, kept: unknown, pointer: string): string[] {
-  if (original === null || typeof original !== 'object' || kept === null || typeof kept !== 'object') return [];
-  return Object.keys(original).flatMap((key) => {
-    const child = `${pointer}/${escapePointer(key)}`;
-    if (!(key in kept)) return [child];
-    return removedPointers((original as Record<string, unknown>)[key], (kept as Record<string, unknown>)[key], child);
-  });
+function collectRemoved(original: unknown, kept: unknown, pointer: string, withheld: string[], errors: InputError[]): void {
+  if (original === null || typeof original !== 'object' || kept === null || typeof kept !== 'object') return;
+  for (const key of Object.keys(original)) {
+    // Own properties only: `in` would count an inherited `constructor` or `toString` as kept.
+    if (Object.hasOwn(kept, key)) {
+      collectRemoved((original as Record<string, unknown>)[key], (kept as Record<string, unknown>)[key], `${pointer}/${escapePointer(key)}`, withheld, errors);
+    } else if (fieldName.test(key)) withheld.push(`${pointer}/${escapePointer(key)}`);
+    else errors.push({ pointer: pointer || '/', detail: 'has a field the agreement does not allow whose name is not a field name (letters, digits, _ and -)' });
+  }
 }
 
 /** Ajv's messages name the rule, never the value; a missing field gets its own pointer. */

@@ -60,6 +60,8 @@ function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
 
 function requestLog(log: winston.Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
+    // winston formats every entry before filtering by level: skip the work when the level is off.
+    if (!log.isLevelEnabled('http')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       log.http('request', {

@@ -76,7 +76,8 @@ function optional(env: Env, name: string): string | undefined {
 
 function port(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 8080;
-  const value = Number(raw);
+  // Digits only: Number() would read ' ' as 0 (a random port) and '0x1F90' as 8080.
+  const value = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
   return value;
 }

@@ -8,12 +8,17 @@ import type { Logger } from '../connector-kit';
 const sensitiveKeys = new Set([
   'data', 'payload', 'registrant', 'subject', 'subjectid', 'email', 'phone', 'name', 'firstname', 'lastname',
   'address', 'street', 'token', 'password', 'authorization', 'secret', 'body', 'query',
+  'dateofbirth', 'bankaccount', 'iban', 'companyname', 'postalcode', 'initials',
 ]);
 const emailPattern = /[^\s@"']+@[^\s@"']+\.[a-z]{2,}/gi;
 
+const maxDepth = 8;
+
 function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(emailPattern, '[redacted-email]');
-  if (value === null || typeof value !== 'object' || depth > 5) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than any context we log (or a cycle): dropped, since it was not checked.
+  if (depth > maxDepth) return '[redacted-too-deep]';
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   return Object.fromEntries(

@@ -19,9 +19,13 @@ export function jobOptions(policy: QueuePolicy): JobsOptions {
   };
 }
 
-/** A producer connection fails fast when Redis is down (no offline queue), so intake answers 503 at once. */
+/**
+ * A producer connection fails fast when Redis is down (no offline queue), so intake answers 503 at once;
+ * and when Redis stops answering without closing the connection (a network partition), a command gives
+ * up after a second instead of holding the request until the network heals.
+ */
 export function producerConnection(redisUrl: string): IORedis {
-  return new IORedis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false });
+  return new IORedis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 1000, lazyConnect: false });
 }
 
 /** Workers block on Redis, so their connection must retry forever (BullMQ requires maxRetriesPerRequest: null). */

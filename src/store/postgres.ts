@@ -7,7 +7,7 @@ const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT',
 function classify(error: unknown): never {
   const code = (error as { code?: string }).code;
   const message = (error as Error).message ?? '';
-  if ((code && connectionErrorCodes.has(code)) || /timeout|terminated|Connection terminated/i.test(message)) throw new DatabaseUnavailableError(error);
+  if ((code && connectionErrorCodes.has(code)) || /timeout|terminated|not queryable/i.test(message)) throw new DatabaseUnavailableError(error);
   throw error;
 }
 
@@ -45,16 +45,23 @@ export function connectPostgres({ url, schema, maxConnections = 10 }: PostgresOp
     ...run(pool),
     async transaction(work) {
       const client = await pool.connect().catch(classify);
+      // The pool watches only idle clients: a checked-out one losing its server would emit an unhandled
+      // 'error' and end the process. The statement under way fails by itself; the broken client is discarded.
+      let lost: Error | undefined;
+      const onLost = (error: Error) => (lost = error);
+      client.on('error', onLost);
       try {
-        await client.query('begin');
+        await client.query('begin').catch(classify);
         const result = await work(run(client));
-        await client.query('commit');
+        await client.query('commit').catch(classify);
         return result;
       } catch (error) {
         await client.query('rollback').catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        // A discarded client keeps the listener: ending a broken connection can still emit.
+        if (!lost) client.off('error', onLost);
+        client.release(lost);
       }
     },
     close: () => pool.end(),

@@ -1,5 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { basisTypes, type BasisType } from '../agreements/agreements';
+import { escapePointer } from '../agreements/payload-validator';
 import type { InputError } from '../problem';
 
 export interface TransferRequest {
@@ -42,16 +43,36 @@ const envelopeSchema = {
 const validateEnvelope = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }).compile<TransferRequest>(envelopeSchema);
 
 export function parseEnvelope(body: unknown): { request?: TransferRequest; errors: InputError[] } {
-  if (validateEnvelope(body)) return { request: body, errors: [] };
+  if (validateEnvelope(body)) {
+    const errors = unstorableText(body, '');
+    return errors.length ? { errors } : { request: body, errors };
+  }
   const errors = (validateEnvelope.errors ?? [])
     .filter((error) => error.keyword !== 'if')
     .map((error) => {
       const params = error.params as { missingProperty?: string; additionalProperty?: string };
       const field = params.missingProperty ?? params.additionalProperty;
       return {
-        pointer: field ? `${error.instancePath}/${field}` : error.instancePath || '/',
+        pointer: field ? `${error.instancePath}/${escapePointer(field)}` : error.instancePath || '/',
         detail: params.additionalProperty ? 'is not a field of a transfer request' : params.missingProperty ? 'is required' : (error.message ?? 'is invalid'),
       };
     });
   return { errors };
+}
+
+/** NUL, or half of a surrogate pair: PostgreSQL cannot store either in text or JSON. */
+const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Text PostgreSQL would refuse is refused here, by pointer: reaching the database it would fail the whole
+ * group-commit batch, and with it the other callers' requests.
+ */
+function unstorableText(value: unknown, pointer: string): InputError[] {
+  if (typeof value === 'string') return unstorable.test(value) ? [{ pointer: pointer || '/', detail: 'contains a NUL character or an unpaired surrogate' }] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) =>
+    unstorable.test(key)
+      ? [{ pointer: pointer || '/', detail: 'has a field name with a NUL character or an unpaired surrogate' }]
+      : unstorableText(item, `${pointer}/${escapePointer(key)}`),
+  );
 }

@@ -54,6 +54,12 @@ type Outcome =
 type Result = { accepted: AcceptedTransfer; enqueue: boolean } | { problem: Problem };
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+/**
+ * A request waits at most this long for its batch: a database or Redis that stops answering gives a 503
+ * in under two seconds. The batch may still commit later; the caller's retry with the same key then
+ * replays it.
+ */
+const intakeDeadlineMs = 1800;
 const rekeyRounds = 3;
 
 /**
@@ -77,7 +83,7 @@ export class Intake {
     if (this.inFlight.has(claim)) throw inFlightProblem();
     this.inFlight.add(claim);
     try {
-      const result = await this.batches.submit(candidate);
+      const result = await withDeadline(this.batches.submit(candidate), intakeDeadlineMs);
       if ('problem' in result) throw result.problem;
       return result.accepted;
     } finally {
@@ -224,6 +230,14 @@ export class Intake {
         return { problem: inFlightProblem() };
     }
   }
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(problems.unavailable('The database or the queue')), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function inFlightProblem(): Problem {

@@ -50,17 +50,13 @@ export async function startTestGateway({ database = 'postgres', queue, env: over
     production: false,
     ...overrides,
   };
-  const supplier: SupplierConfig = {
-    id: 'openprovider',
-    connector: 'openprovider',
-    config: { baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password, timeoutMs: 5000 },
-    queue: { ...defaultQueuePolicy, ...queue },
-  };
+  const supplier = sandboxSupplier(sandbox, queue);
   let logged = '';
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => (logged += chunk.toString()));
-  const gateway = await startGateway({ env, suppliers: [supplier], connectorDefinition: getConnectorDefinition, log: createLogger('debug', stream), databaseSchema: schema?.schema });
+  // Made before the start, as an operator would: a key written a moment after the server read the file can miss its first request.
   const keys = Object.fromEntries(roles.map((role) => [role, createApiKey(env.apiKeysFile, `test-${role}`, role).token])) as Record<ApiRole, string>;
+  const gateway = await startGateway({ env, suppliers: [supplier], connectorDefinition: getConnectorDefinition, log: createLogger('debug', stream), databaseSchema: schema?.schema });
   return {
     ...gateway,
     url: gateway.url!,
@@ -75,6 +71,16 @@ export async function startTestGateway({ database = 'postgres', queue, env: over
       await schema?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The supplier entry that points the gateway at a sandbox. */
+export function sandboxSupplier(sandbox: OpenproviderSandbox, queue?: Partial<QueuePolicy>): SupplierConfig {
+  return {
+    id: 'openprovider',
+    connector: 'openprovider',
+    config: { baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password, timeoutMs: 5000 },
+    queue: { ...defaultQueuePolicy, ...queue },
   };
 }
 
@@ -137,7 +143,7 @@ export function leakedCanaries(text: string): string[] {
   return Object.values(canary).filter((value) => text.includes(value));
 }
 
-export async function transferStatus(gateway: TestGateway, id: string, want: string[], timeoutMs = 20_000) {
+export async function transferStatus(gateway: Pick<TestGateway, 'url' | 'keys'>, id: string, want: string[], timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await api(gateway, 'GET', `/v1/transfers/${id}`, { token: gateway.keys.ops });

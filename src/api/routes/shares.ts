@@ -49,9 +49,12 @@ function parseFilter(req: Request, subjectHashKey: Buffer): ShareFilter {
   if (afterSeq !== undefined && !Number.isInteger(afterSeq)) errors.push({ pointer: '/query/cursor', detail: 'is not a cursor this API gave out' });
   const limit = Number(text('limit') ?? 100);
   if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) errors.push({ pointer: '/query/limit', detail: `must be an integer from 1 to ${maxPageSize}` });
+  const supplier = text('supplier');
+  // Checked like a transfer's supplier: text PostgreSQL cannot compare (a NUL) must be a 400, not a failed query.
+  if (supplier !== undefined && !/^[a-z0-9][a-z0-9-]{0,63}$/.test(supplier)) errors.push({ pointer: '/query/supplier', detail: 'is not a supplier id' });
   const filter: ShareFilter = {
     subjectHash: subject === undefined ? undefined : subjectHash(subjectHashKey, subject),
-    supplier: text('supplier'),
+    supplier,
     since: date('since'),
     until: date('until'),
     afterSeq,

@@ -1,31 +1,20 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SupplierUnavailableError } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { type OpenproviderSandbox, startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
+import { makeThrowawayCa } from '../../support/tls';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 let tlsDir: string;
 let sandbox: OpenproviderSandbox;
 
-/** A throwaway CA and a server certificate for 127.0.0.1 it signed, made with the openssl CLI. */
-function makeThrowawayCa(dir: string): { caFile: string; key: Buffer; cert: Buffer } {
-  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  writeFileSync(path.join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  const newKey = ['-newkey', 'rsa:2048', '-nodes'];
-  openssl(['req', '-x509', ...newKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=openprovider sandbox test CA']);
-  openssl(['req', ...newKey, '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1']);
-  openssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.crt', '-days', '2',
-    '-extfile', 'ext.cnf']);
-  return { caFile: path.join(dir, 'ca.crt'), key: readFileSync(path.join(dir, 'srv.key')), cert: readFileSync(path.join(dir, 'srv.crt')) };
-}
-
 beforeAll(async () => {
   tlsDir = mkdtempSync(path.join(os.tmpdir(), 'openprovider-tls-'));
-  const { key, cert } = makeThrowawayCa(tlsDir);
+  const { key, cert } = makeThrowawayCa(tlsDir, 'openprovider sandbox test CA');
   sandbox = await startOpenproviderSandbox({ tls: { key, cert } });
 });
 afterAll(async () => {

@@ -1,0 +1,157 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import type { Database } from '../../src/store';
+import { migrate } from '../../src/store/migrate';
+import { connectTo, databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases';
+import { uniqueName } from '../support/services';
+
+/** One row of the batch `Intake` hands to sgw_accept_transfers, with made-up ids and bytes. */
+function item(overrides: Record<string, unknown> = {}) {
+  const transferId = randomUUID();
+  return {
+    transferId,
+    apiKeyId: 'key-provisioning',
+    idempotencyKey: uniqueName('idem-'),
+    requestHash: 'request-hash-1',
+    subjectHash: uniqueName('subject-hash-'),
+    subjectKeyId: randomUUID(),
+    wrappedKey: randomBytes(60).toString('base64'),
+    supplier: 'openprovider',
+    operation: 'domain.register',
+    schemaId: 'https://schemas.supplier-gateway.local/openprovider/v1/domain.register.request.schema.json',
+    agreementReference: 'DPA-TEST',
+    purpose: 'domain_registration',
+    basisType: 'contract',
+    basisReference: 'order-1',
+    fieldsShared: ['/data/domain'],
+    fieldsWithheld: ['/data/registrant/dateOfBirth'],
+    categories: ['user.unique_id'],
+    sealedPayload: randomBytes(48).toString('base64'),
+    response: { id: transferId, status: 'queued', supplier: 'openprovider', operation: 'domain.register', fieldsShared: ['/data/domain'], fieldsWithheld: [] },
+    ...overrides,
+  };
+}
+type Item = ReturnType<typeof item>;
+
+type Outcome = { outcome: string; response?: unknown; status?: string; subjectKeyId?: string; wrappedKey?: string };
+
+async function accept(db: Database, items: Item[]): Promise<Outcome[]> {
+  const [{ outcomes }] = await db.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [JSON.stringify(items)]);
+  return outcomes;
+}
+
+/** A retry of `first`: same caller and key, a new transfer id (as Intake makes one per request). */
+const retryOf = (first: Item, overrides: Record<string, unknown> = {}) =>
+  item({ apiKeyId: first.apiKeyId, idempotencyKey: first.idempotencyKey, subjectHash: first.subjectHash, subjectKeyId: first.subjectKeyId, wrappedKey: undefined, ...overrides });
+
+describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
+  let database: TestDatabase;
+  let db: Database;
+  const count = async (sql: string, params: unknown[]) => Number((await db.query<{ n: string }>(`select count(*) as n ${sql}`, params))[0].n);
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    db = database.db;
+    await migrate(db);
+  });
+  afterAll(() => database.close());
+
+  test('created: stores the subject key, the transfer (sealed bytes as given) and the idempotency record', async () => {
+    const first = item();
+    expect(await accept(db, [first])).toEqual([{ outcome: 'created' }]);
+    const [transfer] = await db.query<{ status: string; sealed_payload: Uint8Array; subject_key_id: string }>(
+      'select status, sealed_payload, subject_key_id from transfers where id = $1',
+      [first.transferId],
+    );
+    expect(transfer.status).toBe('queued');
+    expect(Buffer.from(transfer.sealed_payload).toString('base64')).toBe(first.sealedPayload);
+    expect(transfer.subject_key_id).toBe(first.subjectKeyId);
+    const [key] = await db.query<{ wrapped_key: Uint8Array }>('select wrapped_key from subject_keys where id = $1', [first.subjectKeyId]);
+    expect(Buffer.from(key.wrapped_key).toString('base64')).toBe(first.wrappedKey);
+    const [record] = await db.query<{ transfer_id: string; response: unknown }>('select transfer_id, response from idempotency_keys where key = $1', [first.idempotencyKey]);
+    expect(record).toEqual({ transfer_id: first.transferId, response: first.response });
+  });
+
+  test('replay: the same request hash gets the first response and the current status; nothing new is stored', async () => {
+    const first = item();
+    await accept(db, [first]);
+    await db.query(`update transfers set status = 'delivered' where id = $1`, [first.transferId]);
+    const again = retryOf(first);
+    expect(await accept(db, [again])).toEqual([{ outcome: 'replay', response: first.response, status: 'delivered' }]);
+    expect(await count('from transfers where id = $1', [again.transferId])).toBe(0);
+  });
+
+  test('mismatch: another request hash under the same key is refused; nothing new is stored', async () => {
+    const first = item();
+    await accept(db, [first]);
+    const other = retryOf(first, { requestHash: 'request-hash-2' });
+    expect(await accept(db, [other])).toEqual([{ outcome: 'mismatch', response: first.response, status: 'queued' }]);
+    expect(await count('from transfers where id = $1', [other.transferId])).toBe(0);
+  });
+
+  test('keys are per API key: the same Idempotency-Key from another caller is a new transfer', async () => {
+    const first = item();
+    await accept(db, [first]);
+    expect(await accept(db, [item({ idempotencyKey: first.idempotencyKey, apiKeyId: 'key-admin' })])).toEqual([{ outcome: 'created' }]);
+  });
+
+  test('rekey: another writer created the subject key first; answered with that key, nothing is stored until the caller seals again with it', async () => {
+    const subjectHash = uniqueName('subject-hash-');
+    const concurrentKeyId = randomUUID();
+    const concurrentWrappedKey = randomBytes(60);
+    await db.query('insert into subject_keys (id, subject_hash, wrapped_key) values ($1, $2, $3)', [concurrentKeyId, subjectHash, concurrentWrappedKey]);
+    const late = item({ subjectHash });
+    const [rekey] = await accept(db, [late]);
+    expect(rekey).toMatchObject({ outcome: 'rekey', subjectKeyId: concurrentKeyId });
+    // PostgreSQL's base64 breaks lines every 76 characters; the bytes are what count.
+    expect(Buffer.from(rekey.wrappedKey!, 'base64')).toEqual(concurrentWrappedKey);
+    expect(await count('from transfers where id = $1', [late.transferId])).toBe(0);
+    expect(await count('from idempotency_keys where key = $1', [late.idempotencyKey])).toBe(0);
+    expect(await count('from subject_keys where subject_hash = $1', [subjectHash])).toBe(1);
+
+    const resealed = item({ ...late, transferId: randomUUID(), subjectKeyId: concurrentKeyId, wrappedKey: undefined });
+    expect(await accept(db, [resealed])).toEqual([{ outcome: 'created' }]);
+  });
+
+  test('rekey without a key: a key destroyed by an erasure is never used again', async () => {
+    const first = item();
+    await accept(db, [first]);
+    await db.query('update subject_keys set wrapped_key = null, destroyed_at = now() where id = $1', [first.subjectKeyId]);
+    const next = item({ subjectHash: first.subjectHash, subjectKeyId: first.subjectKeyId, wrappedKey: undefined });
+    expect(await accept(db, [next])).toEqual([{ outcome: 'rekey' }]);
+    expect(await accept(db, [item({ subjectHash: first.subjectHash })])).toEqual([{ outcome: 'created' }]);
+  });
+
+  test('within one batch: a duplicate replays or mismatches the item before it, and a shared new key is stored once', async () => {
+    const first = item();
+    const other = item();
+    const sameSubject = item({ subjectHash: first.subjectHash, subjectKeyId: first.subjectKeyId, wrappedKey: first.wrappedKey });
+    const outcomes = await accept(db, [first, retryOf(first), other, retryOf(other, { requestHash: 'request-hash-2' }), sameSubject]);
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['created', 'replay', 'created', 'mismatch', 'created']);
+    expect(await count('from subject_keys where subject_hash = $1', [first.subjectHash])).toBe(1);
+  });
+
+  if (kind === 'postgres') {
+    describe('in_flight: another session holds the idempotency claim', () => {
+      let other: Client;
+      beforeAll(async () => {
+        other = await connectTo(database.schema!);
+      });
+      afterAll(() => other.end());
+
+      test('the held item is in_flight and stores nothing; the others in the batch go on; after release it is created', async () => {
+        const held = item();
+        const free = item();
+        await other.query('begin');
+        await other.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${held.apiKeyId}:${held.idempotencyKey}`]);
+        try {
+          expect(await accept(db, [held, free])).toEqual([{ outcome: 'in_flight' }, { outcome: 'created' }]);
+          expect(await count('from transfers where id = $1', [held.transferId])).toBe(0);
+        } finally {
+          await other.query('rollback');
+        }
+        expect(await accept(db, [held])).toEqual([{ outcome: 'created' }]);
+      });
+    });
+  }
+});

@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { startOpenproviderSandbox, type OpenproviderSandbox } from '../../connectors/openprovider/sandbox';
+import { createApiKey, roles, type ApiRole } from '../../src/api/api-keys';
+import { removeRedisKeys, sql, testDatabaseUrl, testRedisUrl, uniqueName } from './services';
+
+const repoRoot = path.join(__dirname, '..', '..');
+
+export interface ChildGateway {
+  url: string;
+  keys: Record<ApiRole, string>;
+  process: ChildProcess;
+  /** Resolves when the process has ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything it wrote to stdout and stderr. */
+  output(): string;
+  /** `work`, or a rejection with the process's output should it end first. */
+  whileRunning<T>(work: Promise<T>): Promise<T>;
+}
+
+export interface ChildGatewayFixture {
+  sandbox: OpenproviderSandbox;
+  keys: Record<ApiRole, string>;
+  /** Runs a statement in the gateway's own database. */
+  query<Row = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<Row[]>;
+  /** Starts `npm start`'s command with this fixture's environment; every start shares the database, queue prefix and keys. */
+  start(): Promise<ChildGateway>;
+  /** Kills any child still running, then removes the database, queue keys, sandbox and files. */
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway as its own process (`node --import tsx src/start.ts`), configured only through the
+ * environment and a suppliers file as in production, so a test can SIGKILL or SIGTERM it. It gets a
+ * fresh PostgreSQL database (the process has no schema setting), its own queue prefix and a real
+ * Openprovider sandbox running in the test process.
+ */
+export async function createChildGatewayFixture(): Promise<ChildGatewayFixture> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sgw-child-'));
+  const database = uniqueName('sgw_child_');
+  await sql(`create database ${database}`);
+  const databaseUrl = Object.assign(new URL(testDatabaseUrl), { pathname: `/${database}` }).toString();
+  const sandbox = await startOpenproviderSandbox();
+  const suppliersFile = path.join(dir, 'suppliers.json');
+  const suppliers = {
+    suppliers: {
+      openprovider: { connector: 'openprovider', config: { baseUrl: sandbox.url, username: { env: 'OPENPROVIDER_USERNAME' }, password: { env: 'OPENPROVIDER_PASSWORD' } } },
+    },
+  };
+  writeFileSync(suppliersFile, JSON.stringify(suppliers));
+  const apiKeysFile = path.join(dir, 'api-keys.json');
+  const keys = Object.fromEntries(roles.map((role) => [role, createApiKey(apiKeysFile, `test-${role}`, role).token])) as Record<ApiRole, string>;
+  const queuePrefix = uniqueName('sgwchild');
+  const env = {
+    PATH: process.env.PATH,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: testRedisUrl,
+    DATABASE_URL: databaseUrl,
+    SGW_DATA_DIR: path.join(dir, 'data'),
+    SGW_QUEUE_PREFIX: queuePrefix,
+    SGW_MASTER_KEY: randomBytes(32).toString('base64'),
+    SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
+    SGW_API_KEYS_FILE: apiKeysFile,
+    SGW_SUPPLIERS_FILE: suppliersFile,
+    OPENPROVIDER_USERNAME: sandbox.username,
+    OPENPROVIDER_PASSWORD: sandbox.password,
+    LOG_LEVEL: 'info',
+  };
+  const children = new Set<ChildGateway>();
+
+  return {
+    sandbox,
+    keys,
+    async query<Row>(statement: string, params: unknown[] = []) {
+      const client = new Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        return (await client.query(statement, params)).rows as Row[];
+      } finally {
+        await client.end();
+      }
+    },
+    async start() {
+      const child = await spawnGateway(env, keys);
+      children.add(child);
+      void child.exited.then(() => children.delete(child));
+      return child;
+    },
+    async close() {
+      for (const child of children) {
+        child.process.kill('SIGKILL');
+        await child.exited;
+      }
+      await sandbox.close();
+      await removeRedisKeys(queuePrefix);
+      await sql(`drop database ${database} with (force)`);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once the process logged its URL; rejects with its output when it ends or is silent for too long. */
+function spawnGateway(env: Record<string, string | undefined>, keys: Record<ApiRole, string>, timeoutMs = 30_000): Promise<ChildGateway> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail('did not start in time'), timeoutMs);
+    function fail(why: string) {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`gateway process ${why}:\n${output}`));
+    }
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = startedUrl(output);
+      if (!url) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.stdout.on('data', (more: Buffer) => (output += more.toString()));
+      const ended = exited.then(({ code, signal }) => {
+        throw new Error(`gateway process ended (code ${code}, signal ${signal}):\n${output}`);
+      });
+      ended.catch(() => undefined);
+      resolve({ url, keys, process: child, exited, output: () => output, whileRunning: (work) => Promise.race([work, ended]) });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then(({ code, signal }) => fail(`ended (code ${code}, signal ${signal})`));
+  });
+}
+
+/** The URL from the JSON log line the process writes once it listens. */
+function startedUrl(output: string): string | undefined {
+  for (const line of output.split('\n')) {
+    if (!line.includes('supplier-gateway started')) continue;
+    try {
+      const entry = JSON.parse(line) as { message?: string; url?: string };
+      if (entry.message === 'supplier-gateway started') return entry.url;
+    } catch {
+      // a line still being written
+    }
+  }
+  return undefined;
+}
