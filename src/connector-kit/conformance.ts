@@ -1,4 +1,3 @@
-/// <reference types="jest" />
 // Test-only: a jest suite every connector runs against its own sandbox (STYLE habit 3).
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
