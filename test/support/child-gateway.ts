@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startOpenproviderSandbox, type OpenproviderSandbox } from '../../connectors/openprovider/sandbox';
+import { startOpenproviderSandbox, type OpenproviderSandbox, type OpenproviderSandboxOptions } from '../../connectors/openprovider/sandbox';
 import { createApiKey, roles, type ApiRole } from '../../src/api/api-keys';
 import { removeRedisKeys, sql, testDatabaseUrl, testRedisUrl, uniqueName } from './services';
 
@@ -27,8 +27,8 @@ export interface ChildGatewayFixture {
   keys: Record<ApiRole, string>;
   /** Runs a statement in the gateway's own database. */
   query<Row = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<Row[]>;
-  /** Starts `npm start`'s command with this fixture's environment; every start shares the database, queue prefix and keys. */
-  start(): Promise<ChildGateway>;
+  /** Starts `npm start`'s command with this fixture's environment plus `extraEnv`; every start shares the database, queue prefix and keys. */
+  start(extraEnv?: Record<string, string>): Promise<ChildGateway>;
   /** Kills any child still running, then removes the database, queue keys, sandbox and files. */
   close(): Promise<void>;
 }
@@ -39,16 +39,22 @@ export interface ChildGatewayFixture {
  * fresh PostgreSQL database (the process has no schema setting), its own queue prefix and a real
  * Openprovider sandbox running in the test process.
  */
-export async function createChildGatewayFixture(): Promise<ChildGatewayFixture> {
+export async function createChildGatewayFixture(
+  options: { sandbox?: OpenproviderSandboxOptions; queue?: { attempts?: number } } = {},
+): Promise<ChildGatewayFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sgw-child-'));
   const database = uniqueName('sgw_child_');
   await sql(`create database ${database}`);
   const databaseUrl = Object.assign(new URL(testDatabaseUrl), { pathname: `/${database}` }).toString();
-  const sandbox = await startOpenproviderSandbox();
+  const sandbox = await startOpenproviderSandbox(options.sandbox);
   const suppliersFile = path.join(dir, 'suppliers.json');
   const suppliers = {
     suppliers: {
-      openprovider: { connector: 'openprovider', config: { baseUrl: sandbox.url, username: { env: 'OPENPROVIDER_USERNAME' }, password: { env: 'OPENPROVIDER_PASSWORD' } } },
+      openprovider: {
+        connector: 'openprovider',
+        config: { baseUrl: sandbox.url, username: { env: 'OPENPROVIDER_USERNAME' }, password: { env: 'OPENPROVIDER_PASSWORD' } },
+        ...(options.queue && { queue: options.queue }),
+      },
     },
   };
   writeFileSync(suppliersFile, JSON.stringify(suppliers));
@@ -85,8 +91,8 @@ export async function createChildGatewayFixture(): Promise<ChildGatewayFixture> 
         await client.end();
       }
     },
-    async start() {
-      const child = await spawnGateway(env, keys);
+    async start(extraEnv = {}) {
+      const child = await spawnGateway({ ...env, ...extraEnv }, keys);
       children.add(child);
       void child.exited.then(() => children.delete(child));
       return child;
