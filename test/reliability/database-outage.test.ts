@@ -2,8 +2,8 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { deliveryQueueName } from '../../src/queue/queues';
 import { DatabaseUnavailableError, type Queryable } from '../../src/store';
-import { api, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
-import { postTransfer, timed, unexpectedServerErrors, untilReady } from '../support/outage';
+import { startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
+import { cutWhileDelivering, postTransfer, unexpectedServerErrors, untilReady } from '../support/outage';
 import { testDatabaseUrl, testRedisUrl, waitFor } from '../support/services';
 import { sharesOfTransfer } from '../support/shares';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -36,24 +36,7 @@ afterAll(async () => {
 });
 
 test('database unreachable: 503 within 2 s from intake, readiness and other routes; every transfer accepted before and after is delivered once', async () => {
-  // A slow supplier keeps these deliveries in progress while the database is gone.
-  gateway.sandbox.setLatency(200);
-  const before = await Promise.all([postTransfer(gateway), postTransfer(gateway), postTransfer(gateway)]);
-  expect(before.map(({ answer }) => answer.status)).toEqual([202, 202, 202]);
-  await waitFor(async () => (gateway.sandbox.requests()['POST /customers'] ?? 0) >= 1, 'a delivery to be under way');
-  await proxy.cut();
-
-  const intake = await timed(() => postTransfer(gateway));
-  expect(intake.result.answer.status).toBe(503);
-  expect(intake.result.answer.type).toContain('application/problem+json');
-  expect(intake.ms).toBeLessThan(2000);
-  const readiness = await timed(() => api(gateway, 'GET', '/readyz'));
-  expect(readiness.result.status).toBe(503);
-  expect(readiness.result.json).toEqual({ ready: false, redis: true, database: false });
-  expect(readiness.ms).toBeLessThan(2000);
-  const lookup = await api(gateway, 'GET', `/v1/transfers/${before[0].answer.json.id}`, { token: gateway.keys.ops });
-  expect(lookup.status).toBe(503);
-  expect(lookup.type).toContain('application/problem+json');
+  const before = await cutWhileDelivering(gateway, proxy, { redis: true, database: false });
   // Keep the database away until a delivery that reached the supplier has failed to record its outcome.
   await waitFor(async () => gateway.logs().includes('delivery attempt failed'), 'a delivery to fail for want of the database');
 

@@ -1,6 +1,6 @@
 import { api, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
-import { postTransfer, timed, unexpectedServerErrors, untilReady } from '../support/outage';
-import { testRedisUrl, waitFor } from '../support/services';
+import { cutWhileDelivering, postTransfer, timed, unexpectedServerErrors, untilReady } from '../support/outage';
+import { testRedisUrl } from '../support/services';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 // Issue #3 point 5: Redis goes away. The API says so at once (503, never a hang or a 500), and nothing
@@ -30,24 +30,7 @@ async function expectDeliveredOnce(transfers: { answer: { json: { id: string } }
 }
 
 test('Redis unreachable: 503 within 2 s from intake, readiness and other routes; every transfer accepted before and after is delivered once', async () => {
-  // A slow supplier keeps these deliveries in progress while Redis is gone.
-  gateway.sandbox.setLatency(200);
-  const before = await Promise.all([postTransfer(gateway), postTransfer(gateway), postTransfer(gateway)]);
-  expect(before.map(({ answer }) => answer.status)).toEqual([202, 202, 202]);
-  await waitFor(async () => (gateway.sandbox.requests()['POST /customers'] ?? 0) >= 1, 'a delivery to be under way');
-  await proxy.cut();
-
-  const intake = await timed(() => postTransfer(gateway));
-  expect(intake.result.answer.status).toBe(503);
-  expect(intake.result.answer.type).toContain('application/problem+json');
-  expect(intake.ms).toBeLessThan(2000);
-  const readiness = await timed(() => api(gateway, 'GET', '/readyz'));
-  expect(readiness.result.status).toBe(503);
-  expect(readiness.result.json).toEqual({ ready: false, redis: false, database: true });
-  expect(readiness.ms).toBeLessThan(2000);
-  const lookup = await api(gateway, 'GET', `/v1/transfers/${before[0].answer.json.id}`, { token: gateway.keys.ops });
-  expect(lookup.status).toBe(503);
-  expect(lookup.type).toContain('application/problem+json');
+  const before = await cutWhileDelivering(gateway, proxy, { redis: false, database: true });
 
   await proxy.restore();
   await untilReady(gateway);

@@ -1,5 +1,6 @@
 import { api, registerBody, type TestGateway } from './gateway';
 import { uniqueName, waitFor } from './services';
+import type { TcpProxy } from './tcp-proxy';
 
 /** What a call answered and how long it took: issue #3 asks for a 503 within 2 s, never a hang. */
 export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
@@ -28,4 +29,30 @@ export function unexpectedServerErrors(gateway: TestGateway): { route: string; s
       const entry = JSON.parse(line) as { route: string; status: number };
       return entry.status >= 500 && entry.status !== 503 ? [{ route: entry.route, status: entry.status }] : [];
     });
+}
+
+/**
+ * Accepts three transfers, waits until one is being delivered, cuts `proxy`, then checks that intake,
+ * readiness and another route answer 503 problem+json within 2 s. Returns the transfers accepted before.
+ */
+export async function cutWhileDelivering(gateway: TestGateway, proxy: TcpProxy, readinessDuringOutage: Record<string, boolean>) {
+  // A slow supplier keeps these deliveries in progress while the service is gone.
+  gateway.sandbox.setLatency(200);
+  const before = await Promise.all([postTransfer(gateway), postTransfer(gateway), postTransfer(gateway)]);
+  expect(before.map(({ answer }) => answer.status)).toEqual([202, 202, 202]);
+  await waitFor(async () => (gateway.sandbox.requests()['POST /customers'] ?? 0) >= 1, 'a delivery to be under way');
+  await proxy.cut();
+
+  const intake = await timed(() => postTransfer(gateway));
+  expect(intake.result.answer.status).toBe(503);
+  expect(intake.result.answer.type).toContain('application/problem+json');
+  expect(intake.ms).toBeLessThan(2000);
+  const readiness = await timed(() => api(gateway, 'GET', '/readyz'));
+  expect(readiness.result.status).toBe(503);
+  expect(readiness.result.json).toEqual({ ready: false, ...readinessDuringOutage });
+  expect(readiness.ms).toBeLessThan(2000);
+  const lookup = await api(gateway, 'GET', `/v1/transfers/${before[0].answer.json.id}`, { token: gateway.keys.ops });
+  expect(lookup.status).toBe(503);
+  expect(lookup.type).toContain('application/problem+json');
+  return before;
 }
