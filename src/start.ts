@@ -3,6 +3,7 @@ import { loadEnv } from './config/env';
 import { loadSuppliersFile, parseSuppliers } from './config/suppliers';
 import { startGateway } from './gateway';
 import { createLogger } from './log/logger';
+import { DatabaseUnavailableError } from './store';
 import { getConnectorDefinition } from '../connectors';
 import { startSandboxes, type RunningSandbox } from '../connectors/sandboxes';
 
@@ -46,7 +47,9 @@ First transfer: create a key in another terminal, then post a domain registratio
 }
 
 main().catch((error: Error) => {
-  // One clear line for a bad setting; anything else is a bug worth its stack.
-  console.error(error instanceof ConfigError ? `supplier-gateway: ${error.message}` : error);
+  // One clear line for a bad setting or an unreachable database; anything else is a bug worth its stack.
+  if (error instanceof ConfigError) console.error(`supplier-gateway: ${error.message}`);
+  else if (error instanceof DatabaseUnavailableError) console.error('supplier-gateway: the database is unreachable (DATABASE_URL); start it or fix the URL');
+  else console.error(error);
   process.exit(1);
 });

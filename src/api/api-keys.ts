@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 
 export const roles = ['provisioning', 'ops', 'privacy', 'admin'] as const;
 export type ApiRole = (typeof roles)[number];
@@ -33,13 +34,32 @@ function readKeys(file: string): ApiKey[] {
 export function createApiKey(file: string, name: string, role: ApiRole): { key: ApiKey; token: string } {
   const token = `sgw_${randomBytes(32).toString('base64url')}`;
   const key: ApiKey = { id: randomUUID(), name, role, tokenHash: hashToken(token), createdAt: new Date().toISOString() };
-  const keys = [...readKeys(file), key];
   mkdirSync(path.dirname(file), { recursive: true });
-  // Write-then-rename: a server reading the file never sees half of it.
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
+  // Two `sgw keys create` at once must not lose a key: read-modify-write under a lock on the file's folder entry.
+  const release = lockWithRetry(file);
+  try {
+    const keys = [...readKeys(file), key];
+    // Write-then-rename: a server reading the file never sees half of it.
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temporary, file);
+  } finally {
+    release();
+  }
   return { key, token };
+}
+
+/** proper-lockfile's sync API does not wait, so a held lock is retried for up to five seconds. */
+function lockWithRetry(file: string): () => void {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return lockfile.lockSync(file, { realpath: false, stale: 10_000 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 /** The server's view of the keys file, re-read when it changes so new keys work without a restart. */

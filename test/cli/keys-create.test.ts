@@ -49,6 +49,17 @@ describe('npx sgw keys create', () => {
     expect(keys.map((key: { name: string }) => key.name)).toEqual(['first', 'second']);
   });
 
+  test('keys created by several processes at once are all kept (the read-modify-write is locked)', async () => {
+    const keysFile = path.join(dir, 'keys-concurrent.json');
+    const writers = 4;
+    const perWriter = 25;
+    const script = `const { createApiKey } = require('./src/api/api-keys.ts'); for (let i = 0; i < ${perWriter}; i++) createApiKey(process.env.FILE, 'w' + process.pid + '-' + i, 'ops');`;
+    const run = () =>
+      new Promise<number>((resolve) => execFile(process.execPath, ['--import', 'tsx', '-e', script], { cwd: repoRoot, env: { ...process.env, FILE: keysFile } }, (error) => resolve(error ? 1 : 0)));
+    expect(await Promise.all(Array.from({ length: writers }, run))).toEqual(new Array(writers).fill(0));
+    expect(JSON.parse(readFileSync(keysFile, 'utf8')).keys).toHaveLength(writers * perWriter);
+  });
+
   test('an invalid role exits non-zero, lists the roles, and writes nothing', async () => {
     const keysFile = path.join(dir, 'keys-c.json');
     const result = await sgw(['keys', 'create', '--name', 'x', '--role', 'superuser'], { SGW_DATA_DIR: path.join(dir, 'data-c'), SGW_API_KEYS_FILE: keysFile });

@@ -38,6 +38,14 @@ describe('the process refuses a bad setting with one clear line and no stack', (
       },
       'supplier-gateway: SGW_SUPPLIERS_FILE names supplier "acme", which has no schemas/acme/agreement.json',
     ],
+    [
+      'a database that does not answer',
+      () => {
+        const key = Buffer.alloc(32, 1).toString('base64');
+        return { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test', SGW_MASTER_KEY: key, SGW_SUBJECT_HASH_KEY: key };
+      },
+      'supplier-gateway: the database is unreachable (DATABASE_URL); start it or fix the URL',
+    ],
   ])('%s', async (_case, env, line) => {
     const result = await start(env());
     expect(result.code).not.toBe(0);
