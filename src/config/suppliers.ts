@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
+import { supplierIdPattern } from '../agreements/agreements';
 import type { ConnectorDefinition } from '../connector-kit';
 import { ConfigError } from './config-error';
 
@@ -26,7 +27,7 @@ const suppliersFileSchema = {
   properties: {
     suppliers: {
       type: 'object',
-      propertyNames: { pattern: '^[a-z0-9][a-z0-9-]*$' },
+      propertyNames: { pattern: supplierIdPattern },
       additionalProperties: {
         type: 'object',
         additionalProperties: false,

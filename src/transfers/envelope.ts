@@ -1,5 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
-import { basisTypes, type BasisType } from '../agreements/agreements';
+import { basisTypes, supplierIdPattern, type BasisType } from '../agreements/agreements';
 import { escapePointer } from '../agreements/payload-validator';
 import type { InputError } from '../problem';
 
@@ -17,7 +17,7 @@ const envelopeSchema = {
   additionalProperties: false,
   required: ['supplier', 'operation', 'subject', 'purpose', 'basis', 'data'],
   properties: {
-    supplier: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+    supplier: { type: 'string', pattern: supplierIdPattern },
     operation: { type: 'string', pattern: '^[a-z]+(\\.[a-z_]+)+$', maxLength: 64 },
     subject: {
       type: 'object',
