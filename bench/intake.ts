@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,8 @@ interface Figures {
   p99: number;
   accepted: number;
   errors: number;
+  /** The server process's CPU time per request (user + system), steadier than req/s on a shared machine. */
+  cpuMicrosPerRequest: number | null;
 }
 
 function freePort(): Promise<number> {
@@ -38,9 +40,13 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Every server started, so that all are stopped even when a later one fails to start. */
+const children: ChildProcess[] = [];
+
 async function startServer(script: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
@@ -52,6 +58,7 @@ async function startServer(script: string, env: Record<string, string>): Promise
 }
 
 function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
@@ -81,9 +88,20 @@ function body(): string {
   });
 }
 
-async function load(url: string, token: string | undefined, seconds: number): Promise<Figures> {
+/** User + system CPU time of a process in microseconds, from /proc (Linux); null elsewhere. */
+function cpuMicros(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6;
+  } catch {
+    return null;
+  }
+}
+
+async function load(server: { url: string; child: ChildProcess }, token: string | undefined, seconds: number): Promise<Figures> {
+  const cpuBefore = cpuMicros(server.child.pid!);
   const result = await autocannon({
-    url: `${url}/v1/transfers`,
+    url: `${server.url}/v1/transfers`,
     connections,
     duration: seconds,
     requests: [
@@ -97,7 +115,16 @@ async function load(url: string, token: string | undefined, seconds: number): Pr
       },
     ],
   });
-  return { requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, accepted: result['2xx'], errors: result.errors + result.non2xx };
+  const cpuAfter = cpuMicros(server.child.pid!);
+  const requests = result['2xx'] + result.non2xx;
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    accepted: result['2xx'],
+    errors: result.errors + result.non2xx,
+    cpuMicrosPerRequest: cpuBefore !== null && cpuAfter !== null && requests ? (cpuAfter - cpuBefore) / requests : null,
+  };
 }
 
 async function main(): Promise<void> {
@@ -110,27 +137,27 @@ async function main(): Promise<void> {
   const gatewayDatabaseUrl = Object.assign(new URL(databaseUrl), { pathname: `/${database}` }).toString();
   const keysFile = path.join(dataDir, 'api-keys.json');
   const { token } = createApiKey(keysFile, 'bench', 'provisioning');
-  const bare = await startServer('bench/bare-endpoint.ts', { REDIS_URL: redisUrl, BENCH_PREFIX: prefix });
-  const gateway = await startServer('src/start.ts', {
-    SGW_ROLE: 'api',
-    DATABASE_URL: gatewayDatabaseUrl,
-    REDIS_URL: redisUrl,
-    SGW_DATA_DIR: dataDir,
-    SGW_API_KEYS_FILE: keysFile,
-    SGW_QUEUE_PREFIX: prefix,
-    SGW_MASTER_KEY: randomBytes(32).toString('base64'),
-    SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-  });
   try {
+    const bare = await startServer('bench/bare-endpoint.ts', { REDIS_URL: redisUrl, BENCH_PREFIX: prefix });
+    const gateway = await startServer('src/start.ts', {
+      SGW_ROLE: 'api',
+      DATABASE_URL: gatewayDatabaseUrl,
+      REDIS_URL: redisUrl,
+      SGW_DATA_DIR: dataDir,
+      SGW_API_KEYS_FILE: keysFile,
+      SGW_QUEUE_PREFIX: prefix,
+      SGW_MASTER_KEY: randomBytes(32).toString('base64'),
+      SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+    });
     console.log(`intake benchmark: ${connections} connections, ${rounds} round(s) of ${durationSeconds} s each, gateway on PostgreSQL`);
-    await load(bare.url, undefined, 2);
-    const warmup = await load(gateway.url, token, 2);
+    await load(bare, undefined, 2);
+    const warmup = await load(gateway, token, 2);
     const bareRuns: Figures[] = [];
     const gatewayRuns: Figures[] = [];
     for (let round = 0; round < rounds; round++) {
-      bareRuns.push(await load(bare.url, undefined, durationSeconds));
-      gatewayRuns.push(await load(gateway.url, token, durationSeconds));
+      bareRuns.push(await load(bare, undefined, durationSeconds));
+      gatewayRuns.push(await load(gateway, token, durationSeconds));
     }
     const best = (runs: Figures[]) => runs.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
     const [b, g] = [best(bareRuns), best(gatewayRuns)];
@@ -140,7 +167,7 @@ async function main(): Promise<void> {
     await check.connect();
     const [{ count }] = (await check.query('select count(*) as count from transfers')).rows;
     await check.end();
-    const line = (name: string, f: Figures) => `${name.padEnd(22)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}`;
+    const line = (name: string, f: Figures) => `${name.padEnd(22)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(4)} ms   p99 ${String(f.p99).padStart(4)} ms   errors ${f.errors}   CPU ${f.cpuMicrosPerRequest === null ? 'n/a' : `${f.cpuMicrosPerRequest.toFixed(0)} µs/request`}`;
     console.log(line('bare express+queue.add', b));
     console.log(line('gateway intake', g));
     const throughput = g.requestsPerSecond / b.requestsPerSecond;
@@ -148,7 +175,7 @@ async function main(): Promise<void> {
     console.log(`202 answers ${accepted}, transfer rows committed ${count}${Number(count) >= accepted ? '' : '  <-- MISSING ROWS'}`);
     console.log(`ratio: throughput ${throughput.toFixed(2)}x (target >= 0.60), p99 ${tail.toFixed(2)}x (target <= 2.00): ${throughput >= 0.6 && tail <= 2 ? 'MET' : 'NOT MET'}`);
   } finally {
-    await Promise.all([stop(bare.child), stop(gateway.child)]);
+    await Promise.all(children.map(stop));
     await admin.query(`drop database ${database} with (force)`);
     await admin.end();
     const redis = new IORedis(redisUrl);

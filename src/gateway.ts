@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
-import path from 'node:path';
 import type winston from 'winston';
-import { loadAgreements } from './agreements/agreements';
+import { loadAgreements, schemasDir } from './agreements/agreements';
 import { ApiKeyStore } from './api/api-keys';
 import { createApp } from './api/app';
 import { Readiness } from './api/readiness';
@@ -14,8 +13,6 @@ import { openDatabase, type Database } from './store';
 import { SubjectKeys } from './subjects/subject-keys';
 import { Intake } from './transfers/intake';
 import { DeliveryWorkers } from '../workers/delivery-worker';
-
-export const schemasDir = path.join(__dirname, '..', 'schemas');
 
 export interface GatewayOptions {
   env: EnvConfig;
@@ -60,7 +57,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   if (env.role !== 'worker') {
     const readiness = new Readiness(redis, db);
     await readiness.start();
-    const intake = new Intake({ db, agreements, subjectKeys, subjectHashKey: env.subjectHashKey, queues, log });
+    const intake = new Intake({ db, queues, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, log });
     const app = createApp({ intake, db, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log });
     const server = await listen(app, env.port, env.host);
     const address = server.address() as { port: number };
@@ -72,6 +69,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await intake.close();
     });
   }
 

@@ -5,6 +5,9 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { payloadAjv } from './payload-validator';
 
+/** The agreements and agreed schemas shipped with the gateway, one folder per supplier. */
+export const schemasDir = path.join(__dirname, '..', '..', 'schemas');
+
 /** Supplier ids are the folder names under schemas/: the suppliers file, transfer requests and log filters all use this form. */
 export const supplierIdPattern = '^[a-z0-9][a-z0-9-]{0,63}$';
 

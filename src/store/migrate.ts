@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Database } from './db';
 
-const migrationsDir = path.join(__dirname, 'migrations');
+export const migrationsDir = path.join(__dirname, 'migrations');
 
 /** Applies the SQL files in migrations/ in name order, each once, under a lock so that several processes may start together. */
 export async function migrate(db: Database): Promise<string[]> {

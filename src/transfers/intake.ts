@@ -1,49 +1,30 @@
-import { createHash, randomUUID } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import Piscina from 'piscina';
 import type winston from 'winston';
-import type { Agreement } from '../agreements/agreements';
-import { describeFields, minimise } from '../agreements/payload-validator';
-import { checkPolicy, Refusal } from '../agreements/policy';
-import { seal, subjectHash } from '../crypto/sealing';
+import { Refusal } from '../agreements/policy';
 import { Problem, problems } from '../problem';
 import type { DeliveryQueues } from '../queue/queues';
 import { appendShares } from '../shares/share-log';
 import type { Database } from '../store';
 import { GroupCommit } from '../store/group-commit';
-import type { SubjectKey, SubjectKeys } from '../subjects/subject-keys';
-import { parseEnvelope, type TransferRequest } from './envelope';
+import { SubjectKeys } from '../subjects/subject-keys';
+import { resealedRow, type AcceptedTransfer, type Preparation, type PreparedTransfer, type RefusedTransfer } from './preparation';
 
-/** The 202 body: ids and field names only, so it can be stored for replays. */
-export interface AcceptedTransfer {
-  id: string;
-  status: 'queued';
-  supplier: string;
-  operation: string;
-  fieldsShared: string[];
-  fieldsWithheld: string[];
-}
+export type { AcceptedTransfer } from './preparation';
 
 export interface IntakeDependencies {
   db: Database;
-  agreements: Map<string, Agreement>;
-  subjectKeys: SubjectKeys;
-  subjectHashKey: Buffer;
   queues: DeliveryQueues;
+  masterKey: Buffer;
+  subjectHashKey: Buffer;
   log: winston.Logger;
 }
 
-/** One accepted request, minimised and validated, waiting for its batch. */
-interface Candidate {
+/** A prepared request with its idempotency claim, waiting for its batch. */
+interface Candidate extends PreparedTransfer {
   apiKeyId: string;
   idempotencyKey: string;
-  requestHash: string;
-  subjectHash: string;
-  payload: unknown;
-  categories: string[];
-  agreementReference: string;
-  schemaId: string;
-  request: TransferRequest;
-  response: AcceptedTransfer;
 }
 
 type Outcome =
@@ -61,6 +42,8 @@ const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
  */
 const intakeDeadlineMs = 1800;
 const rekeyRounds = 3;
+/** Threads that prepare requests: the cores the main thread leaves, up to four. */
+const intakeThreads = Math.min(4, Math.max(1, availableParallelism() - 1));
 
 /**
  * Intake: idempotency → agreement and purpose/basis → minimise → validate → seal → transfers row → job → 202.
@@ -70,20 +53,45 @@ const rekeyRounds = 3;
 export class Intake {
   private readonly inFlight = new Set<string>();
   private readonly batches: GroupCommit<Candidate, Result>;
+  private readonly subjectKeys: SubjectKeys;
+  /**
+   * Validation, hashing and sealing run on these threads (preparation-thread.ts), off the main thread,
+   * which keeps to HTTP and I/O. Each takes several requests at a time, so it never waits for the next.
+   */
+  private readonly threads: Piscina;
 
   constructor(private readonly deps: IntakeDependencies) {
     this.batches = new GroupCommit((candidates) => this.write(candidates));
+    this.subjectKeys = new SubjectKeys(deps.masterKey);
+    this.threads = new Piscina({
+      filename: path.join(__dirname, 'preparation-thread.ts'),
+      workerData: { masterKey: deps.masterKey, subjectHashKey: deps.subjectHashKey },
+      minThreads: intakeThreads,
+      maxThreads: intakeThreads,
+      concurrentTasksPerWorker: 16,
+      // The sources run through tsx (there is no build step), in the threads too.
+      execArgv: ['--require', require.resolve('tsx/cjs')],
+    });
+  }
+
+  close(): Promise<void> {
+    return this.threads.destroy();
   }
 
   async accept(apiKeyId: string, idempotencyKey: string | undefined, body: unknown): Promise<AcceptedTransfer> {
     if (!idempotencyKey) throw problems.badRequest('The Idempotency-Key header is required: send a unique value per transfer, and the same value when you retry it.');
     if (!idempotencyKeyPattern.test(idempotencyKey)) throw problems.badRequest('The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
-    const candidate = await this.prepare(apiKeyId, idempotencyKey, body);
+    const preparation: Preparation = await this.threads.run({ apiKeyId, idempotencyKey, body });
+    if ('problem' in preparation) throw Problem.from(preparation.problem);
+    if ('refused' in preparation) {
+      await this.recordRefusal(apiKeyId, preparation.refused);
+      throw new Refusal(preparation.refused.reason, preparation.refused.detail);
+    }
     const claim = `${apiKeyId}:${idempotencyKey}`;
     if (this.inFlight.has(claim)) throw inFlightProblem();
     this.inFlight.add(claim);
     try {
-      const result = await withDeadline(this.batches.submit(candidate), intakeDeadlineMs);
+      const result = await withDeadline(this.batches.submit({ ...preparation.prepared, apiKeyId, idempotencyKey }), intakeDeadlineMs);
       if ('problem' in result) throw result.problem;
       return result.accepted;
     } finally {
@@ -91,81 +99,41 @@ export class Intake {
     }
   }
 
-  private async prepare(apiKeyId: string, idempotencyKey: string, body: unknown): Promise<Candidate> {
-    const { request, errors } = parseEnvelope(body);
-    if (!request) throw problems.invalid(errors);
-    const agreement = this.deps.agreements.get(request.supplier);
-    if (!agreement) throw problems.notFound('No supplier with that id has an agreement here; GET /v1/suppliers lists them.');
-    const operation = agreement.operations.get(request.operation);
-    if (!operation) throw problems.notFound(`The agreement with ${agreement.supplier} covers no such operation; it covers ${[...agreement.operations.keys()].join(', ')}.`);
-    const hashedSubject = subjectHash(this.deps.subjectHashKey, request.subject.id);
-    try {
-      checkPolicy(agreement, request.operation, request.purpose, request.basis.type);
-    } catch (error) {
-      if (error instanceof Refusal) await this.recordRefusal(apiKeyId, request, hashedSubject, error);
-      throw error;
-    }
-    const minimised = minimise(operation.validate, request.data, '/data');
-    if (minimised.errors.length) throw problems.invalid(minimised.errors);
-    const fields = describeFields(operation.schema, minimised.payload, '/data');
-    const id = randomUUID();
-    return {
-      apiKeyId,
-      idempotencyKey,
-      requestHash: createHash('sha256').update(canonicalize(body)!).digest('hex'),
-      subjectHash: hashedSubject,
-      payload: minimised.payload,
-      categories: [...new Set(fields.map((field) => field.category))].sort(),
-      agreementReference: agreement.agreementReference,
-      schemaId: operation.schemaId,
-      request,
-      response: {
-        id,
-        status: 'queued',
-        supplier: request.supplier,
-        operation: request.operation,
-        fieldsShared: fields.map((field) => field.pointer),
-        fieldsWithheld: minimised.withheld,
-      },
-    };
-  }
-
   /** A refusal is evidence too: the log shows what was asked and why it was not shared. */
-  private async recordRefusal(apiKeyId: string, request: TransferRequest, hashedSubject: string, refusal: Refusal): Promise<void> {
+  private async recordRefusal(apiKeyId: string, { reason, request, subjectHash }: RefusedTransfer): Promise<void> {
     const { supplier, operation, purpose, basis } = request;
-    this.deps.log.warn('transfer refused', { reason: refusal.reason, supplier, operation, apiKeyId });
+    this.deps.log.warn('transfer refused', { reason, supplier, operation, apiKeyId });
     await this.deps.db.transaction((tx) =>
       appendShares(tx, [
-        { event: 'transfer.refused', supplier, operation, purpose, basis: { type: basis.type, reference: basis.reference ?? null }, subject: hashedSubject, reason: refusal.reason, apiKeyId },
+        { event: 'transfer.refused', supplier, operation, purpose, basis: { type: basis.type, reference: basis.reference ?? null }, subject: subjectHash, reason, apiKeyId },
       ]),
     );
   }
 
   /**
-   * One batch: seal, write all rows (one statement, one commit), then one Redis round trip. Each subject is
-   * sealed with a fresh key unless the database answers `rekey` with the key it already has; those items
-   * are sealed again and written in the next round.
+   * One batch: all rows in one statement and one commit, then one Redis round trip. Each row comes sealed
+   * under a fresh subject key; where the database answers `rekey` (the subject has a key already, or
+   * another request just stored one) the row is sealed again under that key and goes in the next round.
    */
   private async write(candidates: Candidate[]): Promise<Result[]> {
     const results: (Result | undefined)[] = new Array(candidates.length);
-    const keys = new Map<string, SubjectKey>();
-    for (const { subjectHash } of candidates) if (!keys.has(subjectHash)) keys.set(subjectHash, this.deps.subjectKeys.create(subjectHash));
+    const rows = candidates.map((candidate) => candidate.row);
     let pending = candidates.map((_, index) => index);
     for (let round = 0; round < rekeyRounds && pending.length; round++) {
-      const outcomes = await this.writeRows(pending.map((index) => candidates[index]), keys);
+      const [{ outcomes }] = await this.deps.db.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [
+        `[${pending.map((index) => rows[index]).join(',')}]`,
+      ]);
       pending = pending.filter((index, position) => {
         const outcome = outcomes[position];
+        const candidate = candidates[index];
         if (outcome.outcome !== 'rekey') {
-          results[index] = this.resultOf(candidates[index], outcome);
+          results[index] = this.resultOf(candidate, outcome);
           return false;
         }
-        const { subjectHash } = candidates[index];
-        keys.set(
-          subjectHash,
-          outcome.wrappedKey
-            ? this.deps.subjectKeys.open(outcome.subjectKeyId!, subjectHash, Buffer.from(outcome.wrappedKey, 'base64'))
-            : this.deps.subjectKeys.create(subjectHash),
-        );
+        const key = outcome.wrappedKey
+          ? this.subjectKeys.open(outcome.subjectKeyId!, candidate.subjectHash, Buffer.from(outcome.wrappedKey, 'base64'))
+          : this.subjectKeys.create(candidate.subjectHash);
+        rows[index] = resealedRow(candidate, key);
         return true;
       });
     }
@@ -173,7 +141,7 @@ export class Intake {
 
     const toQueue = candidates.flatMap((candidate, index) => {
       const result = results[index]!;
-      return 'accepted' in result && result.enqueue ? [{ id: result.accepted.id, supplier: candidate.request.supplier }] : [];
+      return 'accepted' in result && result.enqueue ? [{ id: result.accepted.id, supplier: candidate.supplier }] : [];
     });
     try {
       await this.deps.queues.enqueue(toQueue);
@@ -183,36 +151,6 @@ export class Intake {
       return results.map((result) => ('accepted' in result! ? { problem: unavailable } : result!));
     }
     return results as Result[];
-  }
-
-  private async writeRows(candidates: Candidate[], keys: Map<string, SubjectKey>): Promise<Outcome[]> {
-    const rows = candidates.map((candidate) => {
-      const key = keys.get(candidate.subjectHash)!;
-      const { request, response } = candidate;
-      return {
-        transferId: response.id,
-        apiKeyId: candidate.apiKeyId,
-        idempotencyKey: candidate.idempotencyKey,
-        requestHash: candidate.requestHash,
-        subjectHash: candidate.subjectHash,
-        subjectKeyId: key.id,
-        ...(!key.stored && { wrappedKey: key.wrappedKey.toString('base64') }),
-        supplier: request.supplier,
-        operation: request.operation,
-        schemaId: candidate.schemaId,
-        agreementReference: candidate.agreementReference,
-        purpose: request.purpose,
-        basisType: request.basis.type,
-        basisReference: request.basis.reference ?? null,
-        fieldsShared: response.fieldsShared,
-        fieldsWithheld: response.fieldsWithheld,
-        categories: candidate.categories,
-        sealedPayload: seal(key.dataKey, Buffer.from(JSON.stringify(candidate.payload)), response.id).toString('base64'),
-        response,
-      };
-    });
-    const [{ outcomes }] = await this.deps.db.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [JSON.stringify(rows)]);
-    return outcomes;
   }
 
   private resultOf(candidate: Candidate, outcome: Outcome): Result {

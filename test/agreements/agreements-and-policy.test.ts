@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadAgreements, type Agreement } from '../../src/agreements/agreements';
+import { loadAgreements, schemasDir, type Agreement } from '../../src/agreements/agreements';
 import { checkPolicy, Refusal } from '../../src/agreements/policy';
-import { schemasDir } from '../../src/gateway';
 
 let root: string;
 beforeAll(() => {

@@ -1,6 +1,5 @@
 import { describeFields, escapePointer, minimise, payloadAjv } from '../../src/agreements/payload-validator';
-import { loadAgreements } from '../../src/agreements/agreements';
-import { schemasDir } from '../../src/gateway';
+import { loadAgreements, schemasDir } from '../../src/agreements/agreements';
 import { registerBody } from '../support/gateway';
 
 /** A small agreed schema with nesting, an array of objects, and keys that need escaping in a pointer. */

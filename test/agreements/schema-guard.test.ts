@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { schemasDir } from '../../src/gateway';
+import { schemasDir } from '../../src/agreements/agreements';
 
 /**
  * A guard for every agreed payload schema, present and future: minimal (objects name their fields and

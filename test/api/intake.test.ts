@@ -178,7 +178,7 @@ describe('POST /v1/transfers: accepted', () => {
       for (const answer of answers) expect([202, 409]).toContain(answer.status);
     }
     expect(statuses).toContain(409);
-    const [{ count }] = await gateway.db.query<{ count: string }>(`select count(*) from idempotency_keys where key like 'dup-%'`);
+    const [{ count }] = await gateway.db.query<{ count: string }>(`select count(*) from transfers where idempotency_key like 'dup-%'`);
     expect(Number(count)).toBe(10);
   });
 });

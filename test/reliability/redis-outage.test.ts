@@ -53,7 +53,7 @@ test('Redis fails after the commit: that POST is 503, its retry with the same ke
     attempt = await postTransfer(gateway);
     await proxy.restore();
     expect(attempt.answer.status).toBe(503);
-    stored = await gateway.db.query('select transfer_id from idempotency_keys where key = $1', [attempt.idempotencyKey]);
+    stored = await gateway.db.query('select id as transfer_id from transfers where idempotency_key = $1', [attempt.idempotencyKey]);
   }
   expect(stored).toHaveLength(1);
   expect(attempt!.answer.json.detail).toMatch(/same Idempotency-Key/);

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Client } from 'pg';
 import type { Database } from '../../src/store';
-import { migrate } from '../../src/store/migrate';
+import { migrate, migrationsDir } from '../../src/store/migrate';
 import { connectTo, databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases';
 import { uniqueName } from '../support/services';
 
@@ -27,11 +29,20 @@ function item(overrides: Record<string, unknown> = {}) {
     fieldsWithheld: ['/data/registrant/dateOfBirth'],
     categories: ['user.unique_id'],
     sealedPayload: randomBytes(48).toString('base64'),
-    response: { id: transferId, status: 'queued', supplier: 'openprovider', operation: 'domain.register', fieldsShared: ['/data/domain'], fieldsWithheld: [] },
     ...overrides,
   };
 }
 type Item = ReturnType<typeof item>;
+
+/** The 202 answer a replay gets again, rebuilt from the stored transfer. */
+const responseOf = (first: Item) => ({
+  id: first.transferId,
+  status: 'queued',
+  supplier: first.supplier,
+  operation: first.operation,
+  fieldsShared: first.fieldsShared,
+  fieldsWithheld: first.fieldsWithheld,
+});
 
 type Outcome = { outcome: string; response?: unknown; status?: string; subjectKeyId?: string; wrappedKey?: string };
 
@@ -56,20 +67,18 @@ describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
   });
   afterAll(() => database.close());
 
-  test('created: stores the subject key, the transfer (sealed bytes as given) and the idempotency record', async () => {
+  test('created: stores the subject key and the transfer (sealed bytes as given) with its idempotency key', async () => {
     const first = item();
     expect(await accept(db, [first])).toEqual([{ outcome: 'created' }]);
-    const [transfer] = await db.query<{ status: string; sealed_payload: Uint8Array; subject_key_id: string }>(
-      'select status, sealed_payload, subject_key_id from transfers where id = $1',
+    const [transfer] = await db.query<{ status: string; sealed_payload: Uint8Array; subject_key_id: string; idempotency_key: string; request_hash: string }>(
+      'select status, sealed_payload, subject_key_id, idempotency_key, request_hash from transfers where id = $1',
       [first.transferId],
     );
-    expect(transfer.status).toBe('queued');
+    expect(transfer).toMatchObject({ status: 'queued', idempotency_key: first.idempotencyKey, request_hash: first.requestHash });
     expect(Buffer.from(transfer.sealed_payload).toString('base64')).toBe(first.sealedPayload);
     expect(transfer.subject_key_id).toBe(first.subjectKeyId);
     const [key] = await db.query<{ wrapped_key: Uint8Array }>('select wrapped_key from subject_keys where id = $1', [first.subjectKeyId]);
     expect(Buffer.from(key.wrapped_key).toString('base64')).toBe(first.wrappedKey);
-    const [record] = await db.query<{ transfer_id: string; response: unknown }>('select transfer_id, response from idempotency_keys where key = $1', [first.idempotencyKey]);
-    expect(record).toEqual({ transfer_id: first.transferId, response: first.response });
   });
 
   test('replay: the same request hash gets the first response and the current status; nothing new is stored', async () => {
@@ -77,7 +86,7 @@ describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
     await accept(db, [first]);
     await db.query(`update transfers set status = 'delivered' where id = $1`, [first.transferId]);
     const again = retryOf(first);
-    expect(await accept(db, [again])).toEqual([{ outcome: 'replay', response: first.response, status: 'delivered' }]);
+    expect(await accept(db, [again])).toEqual([{ outcome: 'replay', response: responseOf(first), status: 'delivered' }]);
     expect(await count('from transfers where id = $1', [again.transferId])).toBe(0);
   });
 
@@ -85,7 +94,7 @@ describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
     const first = item();
     await accept(db, [first]);
     const other = retryOf(first, { requestHash: 'request-hash-2' });
-    expect(await accept(db, [other])).toEqual([{ outcome: 'mismatch', response: first.response, status: 'queued' }]);
+    expect(await accept(db, [other])).toEqual([{ outcome: 'mismatch', response: responseOf(first), status: 'queued' }]);
     expect(await count('from transfers where id = $1', [other.transferId])).toBe(0);
   });
 
@@ -106,7 +115,7 @@ describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
     // PostgreSQL's base64 breaks lines every 76 characters; the bytes are what count.
     expect(Buffer.from(rekey.wrappedKey!, 'base64')).toEqual(concurrentWrappedKey);
     expect(await count('from transfers where id = $1', [late.transferId])).toBe(0);
-    expect(await count('from idempotency_keys where key = $1', [late.idempotencyKey])).toBe(0);
+    expect(await count('from transfers where idempotency_key = $1', [late.idempotencyKey])).toBe(0);
     expect(await count('from subject_keys where subject_hash = $1', [subjectHash])).toBe(1);
 
     const resealed = item({ ...late, transferId: randomUUID(), subjectKeyId: concurrentKeyId, wrappedKey: undefined });
@@ -129,6 +138,24 @@ describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
     const outcomes = await accept(db, [first, retryOf(first), other, retryOf(other, { requestHash: 'request-hash-2' }), sameSubject]);
     expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['created', 'replay', 'created', 'mismatch', 'created']);
     expect(await count('from subject_keys where subject_hash = $1', [first.subjectHash])).toBe(1);
+  });
+
+  test('upgrading from 001: a transfer accepted before keeps its Idempotency-Key, so a retry still replays', async () => {
+    const old = await openTestDatabase(kind);
+    try {
+      await old.db.exec(readFileSync(path.join(migrationsDir, '001_initial.sql'), 'utf8'));
+      await old.db.query(`create table schema_migrations (name text primary key, applied_at timestamptz not null default now())`);
+      await old.db.query(`insert into schema_migrations (name) values ('001_initial.sql')`);
+      const first = item();
+      const response = responseOf(first);
+      await old.db.query('select sgw_accept_transfers($1::jsonb)', [JSON.stringify([{ ...first, response }])]);
+
+      expect(await migrate(old.db)).toEqual(['002_idempotency_on_transfers.sql']);
+      expect(await accept(old.db, [retryOf(first)])).toEqual([{ outcome: 'replay', response, status: 'queued' }]);
+      expect(await accept(old.db, [retryOf(first, { requestHash: 'request-hash-2' })])).toEqual([{ outcome: 'mismatch', response, status: 'queued' }]);
+    } finally {
+      await old.close();
+    }
   });
 
   if (kind === 'postgres') {

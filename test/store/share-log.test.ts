@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import canonicalize from 'canonicalize';
 import type { ShareEvent } from '../../src/shares/events';
 import { appendShares, verifyShareLog } from '../../src/shares/share-log';
-import { migrate } from '../../src/store/migrate';
+import { migrate, migrationsDir } from '../../src/store/migrate';
 import { connectPostgres } from '../../src/store/postgres';
 import { databaseKinds, openTestDatabase, type TestDatabase } from '../support/databases';
 import { createSchema, testDatabaseUrl } from '../support/services';
+
+const migrationFiles = readdirSync(migrationsDir).filter((file) => file.endsWith('.sql')).sort();
 
 const genesis = '0'.repeat(64);
 const at = new Date('2026-03-01T12:00:00.000Z');
@@ -67,10 +70,10 @@ describe.each(databaseKinds)('the store on %s', (kind) => {
   afterAll(() => database.close());
 
   test('migrations apply once; running them again applies nothing', async () => {
-    expect(firstMigration).toEqual(['001_initial.sql']);
+    expect(firstMigration).toEqual(migrationFiles);
     expect(await migrate(database.db)).toEqual([]);
-    const applied = await database.db.query<{ name: string }>('select name from schema_migrations');
-    expect(applied.map((row) => row.name)).toEqual(['001_initial.sql']);
+    const applied = await database.db.query<{ name: string }>('select name from schema_migrations order by name');
+    expect(applied.map((row) => row.name)).toEqual(migrationFiles);
   });
 
   if (kind === 'postgres') {
@@ -79,7 +82,7 @@ describe.each(databaseKinds)('the store on %s', (kind) => {
       const processes = Array.from({ length: 3 }, () => connectPostgres({ url: testDatabaseUrl, schema }));
       try {
         const applied = await Promise.all(processes.map((db) => migrate(db)));
-        expect(applied.sort((a, b) => b.length - a.length)).toEqual([['001_initial.sql'], [], []]);
+        expect(applied.sort((a, b) => b.length - a.length)).toEqual([migrationFiles, [], []]);
       } finally {
         await Promise.all(processes.map((db) => db.close()));
         await drop();

@@ -1,0 +1,112 @@
+import { createHash, randomUUID } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Agreement } from '../agreements/agreements';
+import { describeFields, minimise } from '../agreements/payload-validator';
+import { checkPolicy, Refusal, type RefusalReason } from '../agreements/policy';
+import { seal, subjectHash } from '../crypto/sealing';
+import { problems, type ProblemFields } from '../problem';
+import type { SubjectKey, SubjectKeys } from '../subjects/subject-keys';
+import { parseEnvelope, type TransferRequest } from './envelope';
+
+/** The 202 body: ids and field names only, so it can be stored for replays. */
+export interface AcceptedTransfer {
+  id: string;
+  status: 'queued';
+  supplier: string;
+  operation: string;
+  fieldsShared: string[];
+  fieldsWithheld: string[];
+}
+
+/** A request ready for its batch: minimised, validated and sealed. */
+export interface PreparedTransfer {
+  response: AcceptedTransfer;
+  supplier: string;
+  subjectHash: string;
+  /** The row for `sgw_accept_transfers`, as JSON: sealed payload and a fresh subject key included. */
+  row: string;
+  /** The minimised payload as JSON, kept in memory only, to seal it again should the subject already have a key. */
+  payload: string;
+}
+
+/** A request the agreement does not cover: what the shares log records of it. */
+export interface RefusedTransfer {
+  reason: RefusalReason;
+  detail: string;
+  request: Pick<TransferRequest, 'supplier' | 'operation' | 'purpose' | 'basis'>;
+  subjectHash: string;
+}
+
+/** Plain data, so that it can cross from an intake thread to the main thread. */
+export type Preparation = { prepared: PreparedTransfer } | { refused: RefusedTransfer } | { problem: ProblemFields };
+
+/**
+ * The CPU-bound part of intake, run on the intake threads: envelope → agreement and purpose/basis →
+ * minimise → validate → seal. It reads and writes nothing outside memory.
+ */
+export function preparer(agreements: Map<string, Agreement>, subjectKeys: SubjectKeys, subjectHashKey: Buffer) {
+  return function prepare(apiKeyId: string, idempotencyKey: string, body: unknown): Preparation {
+    const { request, errors } = parseEnvelope(body);
+    if (!request) return { problem: problems.invalid(errors).fields() };
+    const agreement = agreements.get(request.supplier);
+    if (!agreement) return { problem: problems.notFound('No supplier with that id has an agreement here; GET /v1/suppliers lists them.').fields() };
+    const operation = agreement.operations.get(request.operation);
+    if (!operation) {
+      return { problem: problems.notFound(`The agreement with ${agreement.supplier} covers no such operation; it covers ${[...agreement.operations.keys()].join(', ')}.`).fields() };
+    }
+    const hashedSubject = subjectHash(subjectHashKey, request.subject.id);
+    try {
+      checkPolicy(agreement, request.operation, request.purpose, request.basis.type);
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      const { supplier, purpose, basis } = request;
+      return { refused: { reason: error.reason, detail: error.detail, request: { supplier, operation: request.operation, purpose, basis }, subjectHash: hashedSubject } };
+    }
+    const minimised = minimise(operation.validate, request.data, '/data');
+    if (minimised.errors.length) return { problem: problems.invalid(minimised.errors).fields() };
+    const fields = describeFields(operation.schema, minimised.payload, '/data');
+    const id = randomUUID();
+    const response: AcceptedTransfer = {
+      id,
+      status: 'queued',
+      supplier: request.supplier,
+      operation: request.operation,
+      fieldsShared: fields.map((field) => field.pointer),
+      fieldsWithheld: minimised.withheld,
+    };
+    const payload = JSON.stringify(minimised.payload);
+    const row = {
+      transferId: id,
+      apiKeyId,
+      idempotencyKey,
+      requestHash: createHash('sha256').update(canonicalize(body)!).digest('hex'),
+      subjectHash: hashedSubject,
+      supplier: request.supplier,
+      operation: request.operation,
+      schemaId: operation.schemaId,
+      agreementReference: agreement.agreementReference,
+      purpose: request.purpose,
+      basisType: request.basis.type,
+      basisReference: request.basis.reference ?? null,
+      fieldsShared: response.fieldsShared,
+      fieldsWithheld: response.fieldsWithheld,
+      categories: [...new Set(fields.map((field) => field.category))].sort(),
+    };
+    return { prepared: { response, supplier: request.supplier, subjectHash: hashedSubject, row: sealedRow(row, subjectKeys.create(hashedSubject), payload), payload } };
+  };
+}
+
+/** A row with its subject key (wrapped, when the database does not hold it yet) and the payload sealed under it, as JSON. */
+function sealedRow(row: { transferId: string }, key: SubjectKey, payload: string): string {
+  return JSON.stringify({
+    ...row,
+    subjectKeyId: key.id,
+    wrappedKey: key.stored ? undefined : key.wrappedKey.toString('base64'),
+    sealedPayload: seal(key.dataKey, Buffer.from(payload), row.transferId).toString('base64'),
+  });
+}
+
+/** The same row sealed under another key: the one the subject already has, or a fresh one. */
+export function resealedRow(prepared: PreparedTransfer, key: SubjectKey): string {
+  return sealedRow(JSON.parse(prepared.row), key, prepared.payload);
+}
