@@ -7,9 +7,9 @@ import { Problem, problems } from '../problem';
 import type { DeliveryQueues } from '../queue/queues';
 import { appendShares } from '../shares/share-log';
 import type { Database } from '../store';
-import { GroupCommit } from '../store/group-commit';
 import { SubjectKeys } from '../subjects/subject-keys';
-import { resealedRow, type AcceptedTransfer, type Preparation, type PreparedTransfer, type RefusedTransfer } from './preparation';
+import { Batcher } from './batcher';
+import { resealedRow, type AcceptedTransfer, type Preparation, type PreparationRequest, type PreparedTransfer, type RefusedTransfer } from './preparation';
 
 export type { AcceptedTransfer } from './preparation';
 
@@ -47,31 +47,35 @@ const intakeThreads = Math.min(4, Math.max(1, availableParallelism() - 1));
 
 /**
  * Intake: idempotency → agreement and purpose/basis → minimise → validate → seal → transfers row → job → 202.
- * Concurrent requests are written in batches (one round trip and one commit each), and a 202 is given
- * only once the row is committed and the job is in Redis.
+ * Requests are prepared on threads, then written in batches (one round trip and one commit each), and a
+ * 202 is given only once the row is committed and the job is in Redis.
  */
 export class Intake {
   private readonly inFlight = new Set<string>();
-  private readonly batches: GroupCommit<Candidate, Result>;
-  private readonly subjectKeys: SubjectKeys;
   /**
    * Validation, hashing and sealing run on these threads (preparation-thread.ts), off the main thread,
-   * which keeps to HTTP and I/O. Each takes several requests at a time, so it never waits for the next.
+   * which keeps to HTTP and I/O. Requests go to them in batches: one message per batch, not per request.
    */
   private readonly threads: Piscina;
+  private readonly preparing: Batcher<PreparationRequest, Preparation>;
+  private readonly writing: Batcher<Candidate, Result>;
+  private readonly subjectKeys: SubjectKeys;
 
   constructor(private readonly deps: IntakeDependencies) {
-    this.batches = new GroupCommit((candidates) => this.write(candidates));
-    this.subjectKeys = new SubjectKeys(deps.masterKey);
     this.threads = new Piscina({
       filename: path.join(__dirname, 'preparation-thread.ts'),
       workerData: { masterKey: deps.masterKey, subjectHashKey: deps.subjectHashKey },
       minThreads: intakeThreads,
       maxThreads: intakeThreads,
-      concurrentTasksPerWorker: 16,
+      // One batch in the works and the next one waiting, so a thread never waits for a message.
+      concurrentTasksPerWorker: 2,
       // The sources run through tsx (there is no build step), in the threads too.
       execArgv: ['--require', require.resolve('tsx/cjs')],
     });
+    // Small batches, so that the first requests of a burst are written while the rest are still prepared.
+    this.preparing = new Batcher((requests) => this.threads.run(requests), { maxInFlight: intakeThreads * 2, maxBatch: 8 });
+    this.writing = new Batcher((candidates) => this.write(candidates), { minFill: 16 });
+    this.subjectKeys = new SubjectKeys(deps.masterKey);
   }
 
   close(): Promise<void> {
@@ -81,7 +85,7 @@ export class Intake {
   async accept(apiKeyId: string, idempotencyKey: string | undefined, body: unknown): Promise<AcceptedTransfer> {
     if (!idempotencyKey) throw problems.badRequest('The Idempotency-Key header is required: send a unique value per transfer, and the same value when you retry it.');
     if (!idempotencyKeyPattern.test(idempotencyKey)) throw problems.badRequest('The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
-    const preparation: Preparation = await this.threads.run({ apiKeyId, idempotencyKey, body });
+    const preparation = await this.preparing.submit({ apiKeyId, idempotencyKey, body });
     if ('problem' in preparation) throw Problem.from(preparation.problem);
     if ('refused' in preparation) {
       await this.recordRefusal(apiKeyId, preparation.refused);
@@ -91,7 +95,7 @@ export class Intake {
     if (this.inFlight.has(claim)) throw inFlightProblem();
     this.inFlight.add(claim);
     try {
-      const result = await withDeadline(this.batches.submit({ ...preparation.prepared, apiKeyId, idempotencyKey }), intakeDeadlineMs);
+      const result = await withDeadline(this.writing.submit({ ...preparation.prepared, apiKeyId, idempotencyKey }), intakeDeadlineMs);
       if ('problem' in result) throw result.problem;
       return result.accepted;
     } finally {

@@ -37,6 +37,13 @@ export interface RefusedTransfer {
   subjectHash: string;
 }
 
+/** What the main thread hands an intake thread. */
+export interface PreparationRequest {
+  apiKeyId: string;
+  idempotencyKey: string;
+  body: unknown;
+}
+
 /** Plain data, so that it can cross from an intake thread to the main thread. */
 export type Preparation = { prepared: PreparedTransfer } | { refused: RefusedTransfer } | { problem: ProblemFields };
 
@@ -45,7 +52,7 @@ export type Preparation = { prepared: PreparedTransfer } | { refused: RefusedTra
  * minimise → validate → seal. It reads and writes nothing outside memory.
  */
 export function preparer(agreements: Map<string, Agreement>, subjectKeys: SubjectKeys, subjectHashKey: Buffer) {
-  return function prepare(apiKeyId: string, idempotencyKey: string, body: unknown): Preparation {
+  return function prepare({ apiKeyId, idempotencyKey, body }: PreparationRequest): Preparation {
     const { request, errors } = parseEnvelope(body);
     if (!request) return { problem: problems.invalid(errors).fields() };
     const agreement = agreements.get(request.supplier);

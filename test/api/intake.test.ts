@@ -127,6 +127,12 @@ describe('POST /v1/transfers: accepted', () => {
     expect([...answer.json.fieldsWithheld].sort()).toEqual(['/data/registrant/bankAccount', '/data/registrant/dateOfBirth']);
     expect(answer.json.fieldsShared).toEqual(expect.arrayContaining(['/data/registrant/email', '/data/registrant/address/country', '/data/domain']));
     expect(leakedCanaries(answer.text)).toEqual([]);
+    // An API's security headers; none of those meant for pages rendered in a browser.
+    expect(answer.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('x-frame-options')).toBe('DENY');
+    expect(answer.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+    expect(answer.headers.get('x-xss-protection')).toBeNull();
 
     const delivered = await transferStatus(gateway, answer.json.id, ['delivered']);
     expect(delivered).toMatchObject({ attempts: 1, lastError: null });
