@@ -58,6 +58,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
     const readiness = new Readiness(redis, db);
     await readiness.start();
     const intake = new Intake({ db, queues, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, log });
+    await intake.start();
     const app = createApp({ intake, db, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log });
     const server = await listen(app, env.port, env.host);
     const address = server.address() as { port: number };

@@ -78,6 +78,16 @@ export class Intake {
     this.subjectKeys = new SubjectKeys(deps.masterKey);
   }
 
+  /** Loads the intake threads now: a thread that cannot load stops the start instead of failing every request. */
+  async start(): Promise<void> {
+    try {
+      await Promise.all(Array.from({ length: intakeThreads }, () => this.threads.run([])));
+    } catch (error) {
+      await this.threads.destroy();
+      throw new Error(`The intake threads could not load preparation-thread.ts: ${(error as Error).message}`);
+    }
+  }
+
   close(): Promise<void> {
     return this.threads.destroy();
   }
