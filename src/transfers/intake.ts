@@ -74,6 +74,7 @@ export class Intake {
     });
     // Small batches, so that the first requests of a burst are written while the rest are still prepared.
     this.preparing = new Batcher((requests) => this.threads.run(requests), { maxInFlight: intakeThreads * 2, maxBatch: 8 });
+    // Under a burst, a second write waits for 16 requests rather than spending a round trip on one.
     this.writing = new Batcher((candidates) => this.write(candidates), { minFill: 16 });
     this.subjectKeys = new SubjectKeys(deps.masterKey);
   }
