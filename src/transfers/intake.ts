@@ -156,7 +156,7 @@ export class Intake {
 
     const toQueue = candidates.flatMap((candidate, index) => {
       const result = results[index]!;
-      return 'accepted' in result && result.enqueue ? [{ id: result.accepted.id, supplier: candidate.supplier }] : [];
+      return 'accepted' in result && result.enqueue ? [{ id: result.accepted.id, supplier: candidate.response.supplier }] : [];
     });
     try {
       await this.deps.queues.enqueue(toQueue);

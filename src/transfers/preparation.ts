@@ -8,7 +8,7 @@ import { problems, type ProblemFields } from '../problem';
 import type { SubjectKey, SubjectKeys } from '../subjects/subject-keys';
 import { parseEnvelope, type TransferRequest } from './envelope';
 
-/** The 202 body: ids and field names only, so it can be stored for replays. */
+/** The 202 body: ids and field names only; a replay rebuilds it from the stored transfer. */
 export interface AcceptedTransfer {
   id: string;
   status: 'queued';
@@ -21,7 +21,6 @@ export interface AcceptedTransfer {
 /** A request ready for its batch: minimised, validated and sealed. */
 export interface PreparedTransfer {
   response: AcceptedTransfer;
-  supplier: string;
   subjectHash: string;
   /** The row for `sgw_accept_transfers`, as JSON: sealed payload and a fresh subject key included. */
   row: string;
@@ -99,7 +98,7 @@ export function preparer(agreements: Map<string, Agreement>, subjectKeys: Subjec
       fieldsWithheld: response.fieldsWithheld,
       categories: [...new Set(fields.map((field) => field.category))].sort(),
     };
-    return { prepared: { response, supplier: request.supplier, subjectHash: hashedSubject, row: sealedRow(row, subjectKeys.create(hashedSubject), payload), payload } };
+    return { prepared: { response, subjectHash: hashedSubject, row: sealedRow(row, subjectKeys.create(hashedSubject), payload), payload } };
   };
 }
 
