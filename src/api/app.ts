@@ -7,6 +7,7 @@ import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
 import { errorHandler, routeOf } from './error-handler';
+import { requireJsonBody } from './json-body';
 import type { Readiness } from './readiness';
 import { sharesRouter } from './routes/shares';
 import { transfersRouter } from './routes/transfers';
@@ -19,8 +20,6 @@ export interface AppDependencies {
   subjectHashKey: Buffer;
   log: winston.Logger;
 }
-
-const bodyLimit = '256kb';
 
 export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: AppDependencies): express.Express {
   const app = express();
@@ -56,7 +55,7 @@ export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: 
     if (!readiness.ready) throw problems.unavailable('Redis or the database');
     next();
   });
-  app.use(requireJsonBody, express.json({ limit: bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(requireJsonBody);
   app.use('/v1', authenticate(keys));
   app.use('/v1/transfers', transfersRouter(intake, db));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
@@ -65,11 +64,6 @@ export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: 
   });
   app.use(errorHandler(log));
   return app;
-}
-
-function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
-  if (req.is(['application/json', 'application/*+json']) === false) throw problems.unsupportedMediaType();
-  next();
 }
 
 function requestLog(log: winston.Logger) {

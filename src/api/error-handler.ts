@@ -6,8 +6,6 @@ import { DatabaseUnavailableError } from '../store';
 /** body-parser's error types, as problems. */
 function parserProblem(error: { type?: string }): Problem | undefined {
   switch (error.type) {
-    case 'entity.parse.failed':
-      return problems.badRequest('The body is not well-formed JSON.');
     case 'entity.too.large':
       return problems.tooLarge('256 KB');
     case 'encoding.unsupported':

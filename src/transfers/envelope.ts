@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { basisTypes, supplierIdPattern, type BasisType } from '../agreements/agreements';
 import { escapePointer } from '../agreements/payload-validator';
-import type { InputError } from '../problem';
+import { problems, type InputError, type Problem } from '../problem';
 
 export interface TransferRequest {
   supplier: string;
@@ -42,10 +42,18 @@ const envelopeSchema = {
 // The envelope is ours, not the supplier's: unknown keys are errors, never silently stripped.
 const validateEnvelope = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }).compile<TransferRequest>(envelopeSchema);
 
-export function parseEnvelope(body: unknown): { request?: TransferRequest; errors: InputError[] } {
+/** A transfer request from its JSON text: 400 when the text is not JSON, 422 listing every envelope error. */
+export function parseTransferRequest(text: string): { request: TransferRequest } | { problem: Problem } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { problem: problems.notJson() };
+  }
   if (validateEnvelope(body)) {
-    const errors = unstorableText(body, '');
-    return errors.length ? { errors } : { request: body, errors };
+    // Only an escape (\u0000, \ud800) can put such a character into text decoded from UTF-8.
+    const errors = text.includes('\\u') ? unstorableText(body, '') : [];
+    return errors.length ? { problem: problems.invalid(errors) } : { request: body };
   }
   const errors = (validateEnvelope.errors ?? [])
     .filter((error) => error.keyword !== 'if')
@@ -57,7 +65,7 @@ export function parseEnvelope(body: unknown): { request?: TransferRequest; error
         detail: params.additionalProperty ? 'is not a field of a transfer request' : params.missingProperty ? 'is required' : (error.message ?? 'is invalid'),
       };
     });
-  return { errors };
+  return { problem: problems.invalid(errors) };
 }
 
 /** NUL, or half of a surrogate pair: PostgreSQL cannot store either in text or JSON. */

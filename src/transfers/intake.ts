@@ -93,7 +93,8 @@ export class Intake {
     return this.threads.destroy();
   }
 
-  async accept(apiKeyId: string, idempotencyKey: string | undefined, body: unknown): Promise<AcceptedTransfer> {
+  /** `body` is the request's JSON text, as sent. */
+  async accept(apiKeyId: string, idempotencyKey: string | undefined, body: string): Promise<AcceptedTransfer> {
     if (!idempotencyKey) throw problems.badRequest('The Idempotency-Key header is required: send a unique value per transfer, and the same value when you retry it.');
     if (!idempotencyKeyPattern.test(idempotencyKey)) throw problems.badRequest('The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
     const preparation = await this.preparing.submit({ apiKeyId, idempotencyKey, body });

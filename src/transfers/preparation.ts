@@ -6,7 +6,7 @@ import { checkPolicy, Refusal, type RefusalReason } from '../agreements/policy';
 import { seal, subjectHash } from '../crypto/sealing';
 import { problems, type ProblemFields } from '../problem';
 import type { SubjectKey, SubjectKeys } from '../subjects/subject-keys';
-import { parseEnvelope, type TransferRequest } from './envelope';
+import { parseTransferRequest, type TransferRequest } from './envelope';
 
 /** The 202 body: ids and field names only; a replay rebuilds it from the stored transfer. */
 export interface AcceptedTransfer {
@@ -36,24 +36,25 @@ export interface RefusedTransfer {
   subjectHash: string;
 }
 
-/** What the main thread hands an intake thread. */
+/** What the main thread hands an intake thread: the body as sent, parsed there. */
 export interface PreparationRequest {
   apiKeyId: string;
   idempotencyKey: string;
-  body: unknown;
+  body: string;
 }
 
 /** Plain data, so that it can cross from an intake thread to the main thread. */
 export type Preparation = { prepared: PreparedTransfer } | { refused: RefusedTransfer } | { problem: ProblemFields };
 
 /**
- * The CPU-bound part of intake, run on the intake threads: envelope → agreement and purpose/basis →
+ * The CPU-bound part of intake, run on the intake threads: parse → envelope → agreement and purpose/basis →
  * minimise → validate → seal. It reads and writes nothing outside memory.
  */
 export function preparer(agreements: Map<string, Agreement>, subjectKeys: SubjectKeys, subjectHashKey: Buffer) {
   return function prepare({ apiKeyId, idempotencyKey, body }: PreparationRequest): Preparation {
-    const { request, errors } = parseEnvelope(body);
-    if (!request) return { problem: problems.invalid(errors).fields() };
+    const parsed = parseTransferRequest(body);
+    if ('problem' in parsed) return { problem: parsed.problem.fields() };
+    const { request } = parsed;
     const agreement = agreements.get(request.supplier);
     if (!agreement) return { problem: problems.notFound('No supplier with that id has an agreement here; GET /v1/suppliers lists them.').fields() };
     const operation = agreement.operations.get(request.operation);
@@ -70,7 +71,7 @@ export function preparer(agreements: Map<string, Agreement>, subjectKeys: Subjec
     }
     const minimised = minimise(operation.validate, request.data, '/data');
     if (minimised.errors.length) return { problem: problems.invalid(minimised.errors).fields() };
-    const fields = describeFields(operation.schema, minimised.payload, '/data');
+    const fields = describeFields(operation.fields, minimised.payload);
     const id = randomUUID();
     const response: AcceptedTransfer = {
       id,
@@ -85,7 +86,7 @@ export function preparer(agreements: Map<string, Agreement>, subjectKeys: Subjec
       transferId: id,
       apiKeyId,
       idempotencyKey,
-      requestHash: createHash('sha256').update(canonicalize(body)!).digest('hex'),
+      requestHash: createHash('sha256').update(canonicalize(request)!).digest('hex'),
       subjectHash: hashedSubject,
       supplier: request.supplier,
       operation: request.operation,

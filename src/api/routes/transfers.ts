@@ -4,12 +4,13 @@ import type { Database } from '../../store';
 import type { Intake } from '../../transfers/intake';
 import { findTransfer, transferView } from '../../transfers/transfer-store';
 import { allow } from '../auth';
+import { jsonText } from '../json-body';
 
 export function transfersRouter(intake: Intake, db: Database): Router {
   const router = Router();
 
-  router.post('/', allow('provisioning'), async (req, res) => {
-    const accepted = await intake.accept(req.apiKey!.id, req.get('idempotency-key'), req.body);
+  router.post('/', allow('provisioning'), jsonText, async (req, res) => {
+    const accepted = await intake.accept(req.apiKey!.id, req.get('idempotency-key'), typeof req.body === 'string' ? req.body : '');
     res.status(202).location(`/v1/transfers/${accepted.id}`).json(accepted);
   });
 
