@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ValidateFunction } from 'ajv/dist/2020';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { payloadAjv } from './payload-validator';
+import { labelledFields, payloadAjv, type LabelledField } from './payload-validator';
 
 /** The agreements and agreed schemas shipped with the gateway, one folder per supplier. */
 export const schemasDir = path.join(__dirname, '..', '..', 'schemas');
@@ -29,9 +29,10 @@ export interface AgreementFile {
 export interface AgreedOperation {
   name: string;
   schemaId: string;
-  schema: Record<string, unknown>;
   purposes: string[];
   validate: ValidateFunction;
+  /** The fields the schema labels with a data category, under `/data`. */
+  fields: LabelledField[];
 }
 
 export interface Agreement extends Omit<AgreementFile, 'operations'> {
@@ -101,7 +102,7 @@ export function loadAgreements(schemasDir: string): Map<string, Agreement> {
       if (!validate) throw new Error(`${file}: operation ${name} names schema ${operation.schema}, which no file under schemas/${supplier} has`);
       const unknownPurpose = operation.purposes.find((purpose) => !Object.hasOwn(raw.purposes, purpose));
       if (unknownPurpose) throw new Error(`${file}: operation ${name} names purpose ${unknownPurpose}, which the agreement does not list`);
-      operations.set(name, { name, schemaId: operation.schema, schema: validate.schema as Record<string, unknown>, purposes: operation.purposes, validate });
+      operations.set(name, { name, schemaId: operation.schema, purposes: operation.purposes, validate, fields: labelledFields(validate.schema as object, '/data') });
     }
     agreements.set(supplier, { ...raw, operations });
   }

@@ -65,11 +65,28 @@ export function escapePointer(segment: string): string {
 
 type SchemaNode = { properties?: Record<string, SchemaNode>; 'x-data-category'?: string };
 
+/** A field the schema labels with a data category: where it is (keys from the payload's root) and its pointer. */
+export interface LabelledField extends FieldDescription {
+  path: string[];
+}
+
+/** Every labelled field of a schema, worked out once when the schema loads; `pointer` is where the payload sits. */
+export function labelledFields(schema: SchemaNode, pointer: string, path: string[] = []): LabelledField[] {
+  const category = schema['x-data-category'];
+  if (category) return [{ path, pointer, category }];
+  return Object.entries(schema.properties ?? {}).flatMap(([key, child]) => labelledFields(child, `${pointer}/${escapePointer(key)}`, [...path, key]));
+}
+
 /** The labelled fields present in a minimised payload, each with its data category. */
-export function describeFields(schema: SchemaNode, data: unknown, pointer: string): FieldDescription[] {
-  if (schema['x-data-category']) return data === undefined ? [] : [{ pointer, category: schema['x-data-category'] }];
-  if (!schema.properties || data === null || typeof data !== 'object') return [];
-  return Object.entries(schema.properties).flatMap(([key, child]) =>
-    describeFields(child, (data as Record<string, unknown>)[key], `${pointer}/${escapePointer(key)}`),
-  );
+export function describeFields(fields: LabelledField[], data: unknown): FieldDescription[] {
+  return fields.filter((field) => valueAt(data, field.path) !== undefined).map(({ pointer, category }) => ({ pointer, category }));
+}
+
+function valueAt(data: unknown, path: string[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }

@@ -1,4 +1,22 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
+
+const poolSize = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/**
+ * Fresh random bytes (IVs, data keys) cut from a pool that is refilled 4 KB at a time: each call into
+ * OpenSSL costs about as much as 4 KB of output, and intake draws three small values per request. Node's
+ * randomUUID pools its randomness the same way. Every byte is handed out once.
+ */
+export function randomBytesFromPool(size: number): Buffer {
+  if (poolOffset + size > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafeSlow(Math.max(poolSize, size)));
+    poolOffset = 0;
+  }
+  poolOffset += size;
+  return pool.subarray(poolOffset - size, poolOffset);
+}
 
 const algorithm = 'aes-256-gcm';
 const ivLength = 12;
@@ -6,7 +24,7 @@ const tagLength = 16;
 
 /** AES-256-GCM: iv ‖ tag ‖ ciphertext, bound to `associatedData` so a sealed value cannot be moved to another row. */
 export function seal(key: Buffer, plaintext: Buffer, associatedData: string): Buffer {
-  const iv = randomBytes(ivLength);
+  const iv = randomBytesFromPool(ivLength);
   const cipher = createCipheriv(algorithm, key, iv, { authTagLength: tagLength });
   cipher.setAAD(Buffer.from(associatedData));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);

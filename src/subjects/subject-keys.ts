@@ -1,5 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { seal, unseal } from '../crypto/sealing';
+import { randomUUID } from 'node:crypto';
+import { randomBytesFromPool, seal, unseal } from '../crypto/sealing';
 import type { Queryable } from '../store';
 
 export interface SubjectKey {
@@ -18,7 +18,7 @@ export class SubjectKeys {
 
   /** A fresh key; the intake stores it with the subject's first transfer unless the subject already has one. */
   create(subjectHash: string): SubjectKey {
-    const dataKey = randomBytes(32);
+    const dataKey = randomBytesFromPool(32);
     return { id: randomUUID(), subjectHash, dataKey, wrappedKey: seal(this.masterKey, dataKey, subjectHash), stored: false };
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { seal, subjectHash, unseal } from '../../src/crypto/sealing';
+import { randomBytesFromPool, seal, subjectHash, unseal } from '../../src/crypto/sealing';
 import { SubjectKeys } from '../../src/subjects/subject-keys';
 import { api, canary, registerBody, startTestGateway, type TestGateway } from '../support/gateway';
 import { uniqueName } from '../support/services';
@@ -29,6 +29,17 @@ describe('seal / unseal (AES-256-GCM with associated data)', () => {
     const second = seal(key, plaintext, 'transfer-1');
     expect(first.equals(second)).toBe(false);
     expect(first.includes(canary.first)).toBe(false);
+  });
+
+  test('pooled random bytes are never handed out twice, across refills of the pool', () => {
+    // 12-byte IVs and 32-byte keys, enough to refill the 4 KB pool several times; two equal draws of 96 bits would mean reuse.
+    const draws = Array.from({ length: 1000 }, (_, index) => randomBytesFromPool(index % 2 ? 12 : 32));
+    expect(draws.every((draw, index) => draw.length === (index % 2 ? 12 : 32))).toBe(true);
+    expect(new Set(draws.map((draw) => draw.toString('hex'))).size).toBe(draws.length);
+    // A draw is fixed once taken: later draws and refills leave it as it was.
+    const first = Buffer.from(draws[0]);
+    for (let i = 0; i < 500; i++) randomBytesFromPool(32);
+    expect(draws[0].equals(first)).toBe(true);
   });
 
   test('the subject hash is keyed: another key gives another hash', () => {
