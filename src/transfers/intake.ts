@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import Piscina from 'piscina';
 import type winston from 'winston';
 import { Refusal } from '../agreements/policy';
@@ -9,7 +10,15 @@ import { appendShares } from '../shares/share-log';
 import type { Database } from '../store';
 import { SubjectKeys } from '../subjects/subject-keys';
 import { Batcher } from './batcher';
-import { resealedRow, type AcceptedTransfer, type Preparation, type PreparationRequest, type PreparedTransfer, type RefusedTransfer } from './preparation';
+import {
+  resealedRow,
+  type AcceptedTransfer,
+  type Preparation,
+  type PreparationRequest,
+  type PreparedTransfer,
+  type RefusedTransfer,
+  type WrappedSubjectKey,
+} from './preparation';
 
 export type { AcceptedTransfer } from './preparation';
 
@@ -60,6 +69,13 @@ export class Intake {
   private readonly preparing: Batcher<PreparationRequest, Preparation>;
   private readonly writing: Batcher<Candidate, Result>;
   private readonly subjectKeys: SubjectKeys;
+  /**
+   * The active key of each subject written lately, kept wrapped. A returning subject's request is sealed
+   * under it before the write, so it commits in one round trip instead of coming back as `rekey`. The
+   * database still checks every key: an entry gone stale (its key destroyed) costs a round trip, never a
+   * wrong key. Entries expire, so a destroyed key does not stay in memory for long.
+   */
+  private readonly activeKeys = new LRUCache<string, WrappedSubjectKey>({ max: 10_000, ttl: 5 * 60_000 });
 
   constructor(private readonly deps: IntakeDependencies) {
     this.threads = new Piscina({
@@ -127,13 +143,18 @@ export class Intake {
   }
 
   /**
-   * One batch: all rows in one statement and one commit, then one Redis round trip. Each row comes sealed
-   * under a fresh subject key; where the database answers `rekey` (the subject has a key already, or
-   * another request just stored one) the row is sealed again under that key and goes in the next round.
+   * One batch: all rows in one statement and one commit, then one Redis round trip. A row is sealed under
+   * its subject's active key when that is known here, else under the fresh key it came with; where the
+   * database answers `rekey` (the subject has another key, or another request just stored one) the row is
+   * sealed again under that key and goes in the next round.
    */
   private async write(candidates: Candidate[]): Promise<Result[]> {
     const results: (Result | undefined)[] = new Array(candidates.length);
-    const rows = candidates.map((candidate) => candidate.row);
+    const keys = candidates.map((candidate) => this.activeKeys.get(candidate.subjectHash) ?? candidate.freshKey);
+    const rows = candidates.map((candidate, index) => {
+      const key = keys[index];
+      return key === candidate.freshKey ? candidate.row : resealedRow(candidate, this.subjectKeys.open(key.id, candidate.subjectHash, Buffer.from(key.wrappedKey, 'base64')));
+    });
     let pending = candidates.map((_, index) => index);
     for (let round = 0; round < rekeyRounds && pending.length; round++) {
       const [{ outcomes }] = await this.deps.db.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [
@@ -143,12 +164,14 @@ export class Intake {
         const outcome = outcomes[position];
         const candidate = candidates[index];
         if (outcome.outcome !== 'rekey') {
+          if (outcome.outcome === 'created') this.activeKeys.set(candidate.subjectHash, keys[index]);
           results[index] = this.resultOf(candidate, outcome);
           return false;
         }
         const key = outcome.wrappedKey
           ? this.subjectKeys.open(outcome.subjectKeyId!, candidate.subjectHash, Buffer.from(outcome.wrappedKey, 'base64'))
           : this.subjectKeys.create(candidate.subjectHash);
+        keys[index] = { id: key.id, wrappedKey: key.wrappedKey.toString('base64') };
         rows[index] = resealedRow(candidate, key);
         return true;
       });

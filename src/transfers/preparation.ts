@@ -18,12 +18,20 @@ export interface AcceptedTransfer {
   fieldsWithheld: string[];
 }
 
+/** A subject key as the database keeps it: id and data key wrapped by the master key (base64). */
+export interface WrappedSubjectKey {
+  id: string;
+  wrappedKey: string;
+}
+
 /** A request ready for its batch: minimised, validated and sealed. */
 export interface PreparedTransfer {
   response: AcceptedTransfer;
   subjectHash: string;
   /** The row for `sgw_accept_transfers`, as JSON: sealed payload and a fresh subject key included. */
   row: string;
+  /** The fresh key the row is sealed under. */
+  freshKey: WrappedSubjectKey;
   /** The minimised payload as JSON, kept in memory only, to seal it again should the subject already have a key. */
   payload: string;
 }
@@ -99,7 +107,16 @@ export function preparer(agreements: Map<string, Agreement>, subjectKeys: Subjec
       fieldsWithheld: response.fieldsWithheld,
       categories: [...new Set(fields.map((field) => field.category))].sort(),
     };
-    return { prepared: { response, subjectHash: hashedSubject, row: sealedRow(row, subjectKeys.create(hashedSubject), payload), payload } };
+    const freshKey = subjectKeys.create(hashedSubject);
+    return {
+      prepared: {
+        response,
+        subjectHash: hashedSubject,
+        row: sealedRow(row, freshKey, payload),
+        freshKey: { id: freshKey.id, wrappedKey: freshKey.wrappedKey.toString('base64') },
+        payload,
+      },
+    };
   };
 }
 
