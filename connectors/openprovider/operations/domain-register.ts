@@ -135,10 +135,17 @@ export async function deliverDomainRegister(
 
 interface ListedDomain {
   id?: unknown;
+  status?: unknown;
   domain?: { name?: unknown; extension?: unknown };
 }
 
-/** Finds the domain in our Openprovider account; the full_name filter is checked again on our side. */
+/**
+ * Openprovider's statuses of a registration that did not land or no longer stands: deleted (DEL) and failed
+ * (FAI). A domain registered and deleted long ago stays listed; it must not pass for this attempt's order.
+ */
+const goneStatuses = new Set(['DEL', 'FAI']);
+
+/** Finds the domain's standing registration in our Openprovider account; the full_name filter is checked again on our side. */
 export async function lookupDomainRegister(
   client: OpenproviderClient,
   payload: DomainRegisterPayload,
@@ -153,7 +160,7 @@ export async function lookupDomainRegister(
     log: ctx.log,
   });
   const match = (listed.data?.results ?? []).find(
-    (result) => `${String(result.domain?.name)}.${String(result.domain?.extension)}` === payload.domain,
+    (result) => `${String(result.domain?.name)}.${String(result.domain?.extension)}` === payload.domain && !goneStatuses.has(String(result.status)),
   );
   if (!match) return null;
   if (typeof match.id !== 'number' && typeof match.id !== 'string') {

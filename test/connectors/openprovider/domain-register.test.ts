@@ -132,6 +132,16 @@ describe('domain.register: lookup', () => {
     expect(found).toEqual({ supplierReference: '8' });
   });
 
+  it('passes over a deleted or failed registration of the same name: only one that stands counts as landed', async () => {
+    const listing = (...statuses: string[]) =>
+      ok({ results: statuses.map((status, index) => ({ id: 20 + index, status, domain: { name: 'jansen-lookup', extension: 'nl' } })), total: statuses.length });
+    const lookup = () => connector().lookup('domain.register', registerPayload({ domain: 'jansen-lookup.nl' }), recordingContext());
+    server.use(route('get', '/domains', () => listing('DEL', 'FAI')));
+    await expect(lookup()).resolves.toBeNull();
+    server.use(route('get', '/domains', () => listing('DEL', 'REQ')));
+    await expect(lookup()).resolves.toEqual({ supplierReference: '21' });
+  });
+
   it('returns null when the domain is not in the account', async () => {
     await expect(connector().lookup('domain.register', registerPayload(), recordingContext())).resolves.toBeNull();
   });
