@@ -41,7 +41,7 @@ export class Problem extends Error {
 
 export const problems = {
   badRequest: (detail: string, errors?: InputError[]) => new Problem(400, 'bad-request', 'Bad request', detail, errors),
-  notJson: () => new Problem(400, 'bad-request', 'Bad request', 'The body is not well-formed JSON.'),
+  notJson: () => problems.badRequest('The body is not well-formed JSON.'),
   unauthorized: () =>
     new Problem(401, 'unauthorized', 'Unauthorized', 'Send a valid API key as "Authorization: Bearer <token>".', undefined, { 'www-authenticate': 'Bearer' }),
   forbiddenRole: (role: string) => new Problem(403, 'forbidden', 'Forbidden', `The ${role} role may not use this resource.`),

@@ -12,6 +12,16 @@ export interface SubjectKey {
   stored: boolean;
 }
 
+/** A subject key as the database keeps it: its id and its data key wrapped by the master key, in base64. */
+export interface WrappedSubjectKey {
+  id: string;
+  wrappedKey: string;
+}
+
+export function wrappedForm(key: SubjectKey): WrappedSubjectKey {
+  return { id: key.id, wrappedKey: key.wrappedKey.toString('base64') };
+}
+
 /** Per-subject data keys, wrapped by the master key; destroying one shreds every payload sealed with it. */
 export class SubjectKeys {
   constructor(private readonly masterKey: Buffer) {}

@@ -8,17 +8,9 @@ import { Problem, problems } from '../problem';
 import type { DeliveryQueues } from '../queue/queues';
 import { appendShares } from '../shares/share-log';
 import type { Database } from '../store';
-import { SubjectKeys } from '../subjects/subject-keys';
+import { SubjectKeys, wrappedForm, type WrappedSubjectKey } from '../subjects/subject-keys';
 import { Batcher } from './batcher';
-import {
-  resealedRow,
-  type AcceptedTransfer,
-  type Preparation,
-  type PreparationRequest,
-  type PreparedTransfer,
-  type RefusedTransfer,
-  type WrappedSubjectKey,
-} from './preparation';
+import { resealedRow, type AcceptedTransfer, type Preparation, type PreparationRequest, type PreparedTransfer, type RefusedTransfer } from './preparation';
 
 export type { AcceptedTransfer } from './preparation';
 
@@ -151,10 +143,7 @@ export class Intake {
   private async write(candidates: Candidate[]): Promise<Result[]> {
     const results: (Result | undefined)[] = new Array(candidates.length);
     const keys = candidates.map((candidate) => this.activeKeys.get(candidate.subjectHash) ?? candidate.freshKey);
-    const rows = candidates.map((candidate, index) => {
-      const key = keys[index];
-      return key === candidate.freshKey ? candidate.row : resealedRow(candidate, this.subjectKeys.open(key.id, candidate.subjectHash, Buffer.from(key.wrappedKey, 'base64')));
-    });
+    const rows = candidates.map((candidate, index) => (keys[index] === candidate.freshKey ? candidate.row : this.sealedUnder(candidate, keys[index])));
     let pending = candidates.map((_, index) => index);
     for (let round = 0; round < rekeyRounds && pending.length; round++) {
       const [{ outcomes }] = await this.deps.db.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [
@@ -168,11 +157,14 @@ export class Intake {
           results[index] = this.resultOf(candidate, outcome);
           return false;
         }
-        const key = outcome.wrappedKey
-          ? this.subjectKeys.open(outcome.subjectKeyId!, candidate.subjectHash, Buffer.from(outcome.wrappedKey, 'base64'))
-          : this.subjectKeys.create(candidate.subjectHash);
-        keys[index] = { id: key.id, wrappedKey: key.wrappedKey.toString('base64') };
-        rows[index] = resealedRow(candidate, key);
+        if (outcome.wrappedKey) {
+          keys[index] = { id: outcome.subjectKeyId!, wrappedKey: outcome.wrappedKey };
+          rows[index] = this.sealedUnder(candidate, keys[index]);
+        } else {
+          const fresh = this.subjectKeys.create(candidate.subjectHash);
+          keys[index] = wrappedForm(fresh);
+          rows[index] = resealedRow(candidate, fresh);
+        }
         return true;
       });
     }
@@ -190,6 +182,11 @@ export class Intake {
       return results.map((result) => ('accepted' in result! ? { problem: unavailable } : result!));
     }
     return results as Result[];
+  }
+
+  /** The candidate's row sealed again under a key the database already holds. */
+  private sealedUnder(candidate: Candidate, key: WrappedSubjectKey): string {
+    return resealedRow(candidate, this.subjectKeys.open(key.id, candidate.subjectHash, Buffer.from(key.wrappedKey, 'base64')));
   }
 
   private resultOf(candidate: Candidate, outcome: Outcome): Result {

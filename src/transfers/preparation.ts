@@ -5,7 +5,7 @@ import { describeFields, minimise } from '../agreements/payload-validator';
 import { checkPolicy, Refusal, type RefusalReason } from '../agreements/policy';
 import { seal, subjectHash } from '../crypto/sealing';
 import { problems, type ProblemFields } from '../problem';
-import type { SubjectKey, SubjectKeys } from '../subjects/subject-keys';
+import { wrappedForm, type SubjectKey, type SubjectKeys, type WrappedSubjectKey } from '../subjects/subject-keys';
 import { parseTransferRequest, type TransferRequest } from './envelope';
 
 /** The 202 body: ids and field names only; a replay rebuilds it from the stored transfer. */
@@ -16,12 +16,6 @@ export interface AcceptedTransfer {
   operation: string;
   fieldsShared: string[];
   fieldsWithheld: string[];
-}
-
-/** A subject key as the database keeps it: id and data key wrapped by the master key (base64). */
-export interface WrappedSubjectKey {
-  id: string;
-  wrappedKey: string;
 }
 
 /** A request ready for its batch: minimised, validated and sealed. */
@@ -113,7 +107,7 @@ export function preparer(agreements: Map<string, Agreement>, subjectKeys: Subjec
         response,
         subjectHash: hashedSubject,
         row: sealedRow(row, freshKey, payload),
-        freshKey: { id: freshKey.id, wrappedKey: freshKey.wrappedKey.toString('base64') },
+        freshKey: wrappedForm(freshKey),
         payload,
       },
     };
