@@ -131,6 +131,24 @@ describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
     expect(await accept(db, [item({ subjectHash: first.subjectHash })])).toEqual([{ outcome: 'created' }]);
   });
 
+  test("a returning subject's key is found by its index, not by scanning every subject's key", async () => {
+    const returning = item();
+    await accept(db, [returning]);
+    await db.query(`insert into subject_keys (id, subject_hash, wrapped_key) select gen_random_uuid(), 'other-subject-' || n, '\\x00' from generate_series(1, 5000) n`);
+    await db.query('analyze subject_keys');
+    const scans = await db.transaction(async (tx) => {
+      // This backend's counts not yet reported include earlier statements: compare before and after.
+      const seqScans = async () => Number((await tx.query<{ n: string }>(`select seq_scan as n from pg_stat_xact_user_tables where relname = 'subject_keys'`))[0].n);
+      const before = await seqScans();
+      const [{ outcomes }] = await tx.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [
+        JSON.stringify([item({ subjectHash: returning.subjectHash, subjectKeyId: returning.subjectKeyId, wrappedKey: undefined }), item()]),
+      ]);
+      expect(outcomes).toEqual([{ outcome: 'created' }, { outcome: 'created' }]);
+      return (await seqScans()) - before;
+    });
+    expect(scans).toBe(0);
+  });
+
   test('within one batch: a duplicate replays or mismatches the item before it, and a shared new key is stored once', async () => {
     const first = item();
     const other = item();
@@ -150,7 +168,7 @@ describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
       const response = responseOf(first);
       await old.db.query('select sgw_accept_transfers($1::jsonb)', [JSON.stringify([{ ...first, response }])]);
 
-      expect(await migrate(old.db)).toEqual(['002_idempotency_on_transfers.sql']);
+      expect(await migrate(old.db)).toEqual(['002_idempotency_on_transfers.sql', '003_accept_by_index.sql']);
       expect(await accept(old.db, [retryOf(first)])).toEqual([{ outcome: 'replay', response, status: 'queued' }]);
       expect(await accept(old.db, [retryOf(first, { requestHash: 'request-hash-2' })])).toEqual([{ outcome: 'mismatch', response, status: 'queued' }]);
     } finally {
