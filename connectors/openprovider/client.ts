@@ -15,7 +15,7 @@ export interface OpenproviderConfig {
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface ApiCall {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Relative to baseUrl, without query, e.g. `/customers`. Logged, so never put personal data in it. */
   path: string;
   /** Logged name of the call, e.g. `customers.create`. */

@@ -129,6 +129,7 @@ export class SandboxApi {
       return errorAnswer(401, SANDBOX_CODES.authFailed, 'Authentication/Authorization Failed');
     }
     if (method === 'POST' && path === '/customers') return this.createCustomer(body);
+    if (method === 'DELETE' && path.startsWith('/customers/')) return this.deleteCustomer(decodeURIComponent(path.slice('/customers/'.length)));
     if (method === 'POST' && path === '/domains') return this.createDomain(body);
     if (method === 'GET' && path === '/domains') return this.listDomains(query);
     return errorAnswer(404, SANDBOX_CODES.invalidRequest, 'Not found');
@@ -154,6 +155,16 @@ export class SandboxApi {
     const handle = `${letterOf(name.first_name)}${letterOf(name.last_name)}${String(this.customerCount).padStart(6, '0')}-${address.country}`;
     this.handles.add(handle);
     return success({ handle });
+  }
+
+  /** Like Openprovider, refuses to delete a handle a domain still uses. */
+  private deleteCustomer(handle: string): SandboxAnswer {
+    if (!this.handles.has(handle)) return errorAnswer(404, SANDBOX_CODES.invalidRequest, 'Customer not found');
+    if ([...this.registered.values()].some((domain) => domain.ownerHandle === handle)) {
+      return errorAnswer(400, SANDBOX_CODES.invalidRequest, 'The customer is in use by a domain');
+    }
+    this.handles.delete(handle);
+    return success({ success: true });
   }
 
   private createDomain(body: unknown): SandboxAnswer {

@@ -1,5 +1,6 @@
-import { type DeliveryContext, type DeliveryResult, SupplierContractError, sha256Hex } from '../../../src/connector-kit';
+import { type DeliveryContext, type DeliveryResult, SupplierContractError, SupplierUnavailableError, sha256Hex } from '../../../src/connector-kit';
 import type { OpenproviderClient } from '../client';
+import type { OpenproviderReply } from '../error-mapping';
 import { type OpenproviderPhone, splitPhone } from '../phone';
 
 /** `$id` of the agreed request schema (schemas/openprovider/v1/domain.register.request.schema.json). */
@@ -117,20 +118,35 @@ export async function deliverDomainRegister(
     throw new SupplierContractError('op_missing_handle', 'Openprovider created a customer but returned no handle');
   }
   const domainBytes = jsonBytes(toDomainBody(payload, handle));
-  const created = await client.call<{ id?: unknown }>({
-    method: 'POST',
-    path: '/domains',
-    label: 'domains.create',
-    body: domainBytes,
-    createsResource: true,
-    signal: ctx.signal,
-    log: ctx.log,
-  });
+  let created: OpenproviderReply<{ id?: unknown }>;
+  try {
+    created = await client.call<{ id?: unknown }>({
+      method: 'POST',
+      path: '/domains',
+      label: 'domains.create',
+      body: domainBytes,
+      createsResource: true,
+      signal: ctx.signal,
+      log: ctx.log,
+    });
+  } catch (error) {
+    // No domain came of it, so the handle would keep the registrant's data at Openprovider for nothing (the next
+    // attempt makes its own). Unless the outcome is unknown: then the domain may exist, and own the handle.
+    if (!(error instanceof SupplierUnavailableError && error.outcomeUnknown)) await deleteCustomer(client, handle, ctx);
+    throw error;
+  }
   const id = created.data?.id;
   if (typeof id !== 'number' && (typeof id !== 'string' || id === '')) {
     throw new SupplierContractError('op_missing_domain_id', 'Openprovider accepted the domain but returned no id');
   }
   return { supplierReference: String(id), sentDigest: sha256Hex(Buffer.concat([customerBytes, domainBytes])) };
+}
+
+/** Best effort: a failed delete is logged by the client (call name and code only) and leaves the delivery's own error in charge. */
+async function deleteCustomer(client: OpenproviderClient, handle: string, ctx: DeliveryContext): Promise<void> {
+  await client
+    .call({ method: 'DELETE', path: `/customers/${encodeURIComponent(handle)}`, label: 'customers.delete', signal: ctx.signal, log: ctx.log })
+    .catch(() => undefined);
 }
 
 interface ListedDomain {

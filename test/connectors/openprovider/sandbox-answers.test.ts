@@ -76,6 +76,21 @@ describe('openprovider sandbox answers fit the swagger response definitions', ()
     expect(listed.json.data).toMatchObject({ total: 1, results: [{ id: (created.json.data as { id: number }).id, owner_handle: handle }] });
   });
 
+  it('customers delete: customerDeleteCustomerResponse; a handle a domain uses is kept, as Openprovider keeps it', async () => {
+    const handleOf = async () => ((await call('POST', '/customers', customer)).json.data as { handle: string }).handle;
+    const unused = await handleOf();
+    const deleted = await call('DELETE', `/customers/${unused}`);
+    expect(deleted.status).toBe(200);
+    expect(swaggerErrors('customer', 'customerDeleteCustomerResponse', deleted.json)).toEqual([]);
+    expect((await call('POST', '/domains', domainRequest(unused, 'jansen-deleted'))).status).toBe(400);
+
+    const used = await handleOf();
+    expect((await call('POST', '/domains', domainRequest(used, 'jansen-kept'))).status).toBe(200);
+    const refused = await call('DELETE', `/customers/${used}`);
+    expect(refused.status).toBe(400);
+    expect(swaggerErrors('customer', 'errorError', refused.json)).toEqual([]);
+  });
+
   it('refuses a domain whose owner handle it never issued', async () => {
     const answer = await call('POST', '/domains', domainRequest('XX999999-NL', 'jansen-orphan'));
     expect(answer.status).toBe(400);

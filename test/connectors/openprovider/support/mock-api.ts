@@ -31,7 +31,7 @@ async function record(request: Request): Promise<RecordedRequest> {
 export const receivedAt = (method: string, path: string): RecordedRequest[] =>
   received.filter((request) => request.method === method && request.path === path);
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'delete';
 
 /** Answers `reply(recorded)` for one route, recording every request. */
 export function route(method: Method, path: string, reply: (request: RecordedRequest) => Response | Promise<Response>): HttpHandler {
@@ -52,11 +52,12 @@ export function loginRoute(): HttpHandler {
   });
 }
 
-/** Login, customer and domain creation and an empty domain list, all succeeding. */
+/** Login, customer creation and deletion, domain creation and an empty domain list, all succeeding. */
 export function happyRoutes(): HttpHandler[] {
   return [
     loginRoute(),
     route('post', '/customers', () => ok({ handle: 'JJ000001-NL' })),
+    route('delete', '/customers/:handle', () => ok({ success: true })),
     route('post', '/domains', () => ok({ id: 4242, status: 'REQ' })),
     route('get', '/domains', () => ok({ results: [], total: 0 })),
   ];
