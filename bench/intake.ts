@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,6 +18,12 @@ import { createApiKey } from '../src/api/api-keys';
 const connections = 50;
 const durationSeconds = Number(process.env.BENCH_SECONDS ?? 6);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+/**
+ * How many customers the requests are for. Unset: each request is a new customer, the costliest case (a
+ * subject key is made and stored with every transfer). A number: requests pick from that many, so most
+ * find their customer's key already stored, as an ISP's returning customers do.
+ */
+const subjects = process.env.BENCH_SUBJECTS ? Number(process.env.BENCH_SUBJECTS) : undefined;
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const root = path.join(__dirname, '..');
@@ -80,7 +86,7 @@ function body(): string {
   return JSON.stringify({
     supplier: 'openprovider',
     operation: 'domain.register',
-    subject: { id: `bench-${randomUUID()}` },
+    subject: { id: subjects ? `bench-customer-${randomInt(subjects)}` : `bench-${randomUUID()}` },
     purpose: 'domain_registration',
     basis: { type: 'contract', reference: `order-${randomUUID()}` },
     data: {
@@ -185,7 +191,10 @@ async function main(): Promise<void> {
       SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
     });
-    console.log(`intake benchmark: ${connections} connections, ${rounds} paired rounds of ${durationSeconds} s, gateway on PostgreSQL`);
+    console.log(
+      `intake benchmark: ${connections} connections, ${rounds} paired rounds of ${durationSeconds} s, gateway on PostgreSQL, ` +
+        (subjects ? `requests for ${subjects} customers` : 'every request for a new customer'),
+    );
     // Long enough for V8 to optimise the hot paths and PostgreSQL to cache its plans: the first seconds run slower.
     await load(bare, undefined, 5);
     const warmup = await load(gateway, token, 5);

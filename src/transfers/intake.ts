@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { LRUCache } from 'lru-cache';
 import Piscina from 'piscina';
 import type winston from 'winston';
 import { Refusal } from '../agreements/policy';
@@ -8,9 +7,17 @@ import { Problem, problems } from '../problem';
 import type { DeliveryQueues } from '../queue/queues';
 import { appendShares } from '../shares/share-log';
 import type { Database } from '../store';
-import { SubjectKeys, wrappedForm, type WrappedSubjectKey } from '../subjects/subject-keys';
+import { SubjectKeys, wrappedForm } from '../subjects/subject-keys';
 import { Batcher } from './batcher';
-import { resealedRow, type AcceptedTransfer, type Preparation, type PreparationRequest, type PreparedTransfer, type RefusedTransfer } from './preparation';
+import {
+  resealedRow,
+  type AcceptedTransfer,
+  type LearnedKey,
+  type Preparation,
+  type PreparationRequest,
+  type PreparedTransfer,
+  type RefusedTransfer,
+} from './preparation';
 
 export type { AcceptedTransfer } from './preparation';
 
@@ -43,6 +50,8 @@ const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
  */
 const intakeDeadlineMs = 1800;
 const rekeyRounds = 3;
+/** How long a key the database answered is passed on with every batch, so that each intake thread learns it. */
+const learnedKeyMs = 10_000;
 /** Threads that prepare requests: the cores the main thread leaves, up to four. */
 const intakeThreads = Math.min(4, Math.max(1, availableParallelism() - 1));
 
@@ -61,13 +70,8 @@ export class Intake {
   private readonly preparing: Batcher<PreparationRequest, Preparation>;
   private readonly writing: Batcher<Candidate, Result>;
   private readonly subjectKeys: SubjectKeys;
-  /**
-   * The active key of each subject written lately, kept wrapped. A returning subject's request is sealed
-   * under it before the write, so it commits in one round trip instead of coming back as `rekey`. The
-   * database still checks every key: an entry gone stale (its key destroyed) costs a round trip, never a
-   * wrong key. Entries expire, so a destroyed key does not stay in memory for long.
-   */
-  private readonly activeKeys = new LRUCache<string, WrappedSubjectKey>({ max: 10_000, ttl: 5 * 60_000 });
+  /** Keys the database answered with `rekey` lately, newest last (see activeKeyCache in preparation.ts). */
+  private learnedKeys: (LearnedKey & { at: number })[] = [];
 
   constructor(private readonly deps: IntakeDependencies) {
     this.threads = new Piscina({
@@ -81,7 +85,10 @@ export class Intake {
       execArgv: ['--require', require.resolve('tsx/cjs')],
     });
     // Small batches, so that the first requests of a burst are written while the rest are still prepared.
-    this.preparing = new Batcher((requests) => this.threads.run(requests), { maxInFlight: intakeThreads * 2, maxBatch: 8 });
+    this.preparing = new Batcher((requests) => this.threads.run({ requests, learnedKeys: this.recentlyLearnedKeys() }), {
+      maxInFlight: intakeThreads * 2,
+      maxBatch: 8,
+    });
     // Under a burst, a second write waits for 16 requests rather than spending a round trip on one.
     this.writing = new Batcher((candidates) => this.write(candidates), { minFill: 16 });
     this.subjectKeys = new SubjectKeys(deps.masterKey);
@@ -90,7 +97,7 @@ export class Intake {
   /** Loads the intake threads now: a thread that cannot load stops the start instead of failing every request. */
   async start(): Promise<void> {
     try {
-      await Promise.all(Array.from({ length: intakeThreads }, () => this.threads.run([])));
+      await Promise.all(Array.from({ length: intakeThreads }, () => this.threads.run({ requests: [], learnedKeys: [] })));
     } catch (error) {
       await this.threads.destroy();
       throw new Error(`The intake threads could not load preparation-thread.ts: ${(error as Error).message}`);
@@ -134,16 +141,21 @@ export class Intake {
     );
   }
 
+  private recentlyLearnedKeys(): LearnedKey[] {
+    const since = Date.now() - learnedKeyMs;
+    if (this.learnedKeys.length && this.learnedKeys[0].at < since) this.learnedKeys = this.learnedKeys.filter((learned) => learned.at >= since);
+    return this.learnedKeys;
+  }
+
   /**
-   * One batch: all rows in one statement and one commit, then one Redis round trip. A row is sealed under
-   * its subject's active key when that is known here, else under the fresh key it came with; where the
-   * database answers `rekey` (the subject has another key, or another request just stored one) the row is
-   * sealed again under that key and goes in the next round.
+   * One batch: all rows in one statement and one commit, then one Redis round trip. Where the database
+   * answers `rekey` (the subject has another key than the row's, or none that may be used) the row is
+   * sealed again, under that key or a fresh one, and goes in the next round; the key is passed on to the
+   * intake threads, so that the subject's next transfers are sealed under it at once.
    */
   private async write(candidates: Candidate[]): Promise<Result[]> {
     const results: (Result | undefined)[] = new Array(candidates.length);
-    const keys = candidates.map((candidate) => this.activeKeys.get(candidate.subjectHash) ?? candidate.freshKey);
-    const rows = candidates.map((candidate, index) => (keys[index] === candidate.freshKey ? candidate.row : this.sealedUnder(candidate, keys[index])));
+    const rows = candidates.map((candidate) => candidate.row);
     let pending = candidates.map((_, index) => index);
     for (let round = 0; round < rekeyRounds && pending.length; round++) {
       const [{ outcomes }] = await this.deps.db.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [
@@ -153,18 +165,14 @@ export class Intake {
         const outcome = outcomes[position];
         const candidate = candidates[index];
         if (outcome.outcome !== 'rekey') {
-          if (outcome.outcome === 'created') this.activeKeys.set(candidate.subjectHash, keys[index]);
           results[index] = this.resultOf(candidate, outcome);
           return false;
         }
-        if (outcome.wrappedKey) {
-          keys[index] = { id: outcome.subjectKeyId!, wrappedKey: outcome.wrappedKey };
-          rows[index] = this.sealedUnder(candidate, keys[index]);
-        } else {
-          const fresh = this.subjectKeys.create(candidate.subjectHash);
-          keys[index] = wrappedForm(fresh);
-          rows[index] = resealedRow(candidate, fresh);
-        }
+        const key = outcome.wrappedKey
+          ? this.subjectKeys.open(outcome.subjectKeyId!, candidate.subjectHash, Buffer.from(outcome.wrappedKey, 'base64'))
+          : this.subjectKeys.create(candidate.subjectHash);
+        rows[index] = resealedRow(candidate, key);
+        this.learnedKeys.push({ subjectHash: candidate.subjectHash, key: wrappedForm(key), at: Date.now() });
         return true;
       });
     }
@@ -182,11 +190,6 @@ export class Intake {
       return results.map((result) => ('accepted' in result! ? { problem: unavailable } : result!));
     }
     return results as Result[];
-  }
-
-  /** The candidate's row sealed again under a key the database already holds. */
-  private sealedUnder(candidate: Candidate, key: WrappedSubjectKey): string {
-    return resealedRow(candidate, this.subjectKeys.open(key.id, candidate.subjectHash, Buffer.from(key.wrappedKey, 'base64')));
   }
 
   private resultOf(candidate: Candidate, outcome: Outcome): Result {

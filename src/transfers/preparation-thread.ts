@@ -1,11 +1,14 @@
 import { workerData } from 'node:worker_threads';
 import { loadAgreements, schemasDir } from '../agreements/agreements';
 import { SubjectKeys } from '../subjects/subject-keys';
-import { preparer, type Preparation, type PreparationRequest } from './preparation';
+import { activeKeyCache, learnKeys, preparer, type Preparation, type PreparationBatch } from './preparation';
 
 /** An intake thread (piscina): prepares batches of requests off the main thread, which keeps to HTTP and I/O. */
-const prepare = preparer(loadAgreements(schemasDir), new SubjectKeys(Buffer.from(workerData.masterKey)), Buffer.from(workerData.subjectHashKey));
+const subjectKeys = new SubjectKeys(Buffer.from(workerData.masterKey));
+const activeKeys = activeKeyCache();
+const prepare = preparer(loadAgreements(schemasDir), subjectKeys, Buffer.from(workerData.subjectHashKey), activeKeys);
 
-export default function (requests: PreparationRequest[]): Preparation[] {
+export default function ({ requests, learnedKeys }: PreparationBatch): Preparation[] {
+  learnKeys(activeKeys, subjectKeys, learnedKeys);
   return requests.map(prepare);
 }

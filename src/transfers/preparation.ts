@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { LRUCache } from 'lru-cache';
 import type { Agreement } from '../agreements/agreements';
 import { describeFields, minimise } from '../agreements/payload-validator';
 import { checkPolicy, Refusal, type RefusalReason } from '../agreements/policy';
 import { seal, subjectHash } from '../crypto/sealing';
 import { problems, type ProblemFields } from '../problem';
-import { wrappedForm, type SubjectKey, type SubjectKeys, type WrappedSubjectKey } from '../subjects/subject-keys';
+import type { SubjectKey, SubjectKeys, WrappedSubjectKey } from '../subjects/subject-keys';
 import { parseTransferRequest, type TransferRequest } from './envelope';
 
 /** The 202 body: ids and field names only; a replay rebuilds it from the stored transfer. */
@@ -22,10 +23,8 @@ export interface AcceptedTransfer {
 export interface PreparedTransfer {
   response: AcceptedTransfer;
   subjectHash: string;
-  /** The row for `sgw_accept_transfers`, as JSON: sealed payload and a fresh subject key included. */
+  /** The row for `sgw_accept_transfers`, as JSON: the payload sealed under the subject's key, wrapped key included while it may be new. */
   row: string;
-  /** The fresh key the row is sealed under. */
-  freshKey: WrappedSubjectKey;
   /** The minimised payload as JSON, kept in memory only, to seal it again should the subject already have a key. */
   payload: string;
 }
@@ -38,21 +37,46 @@ export interface RefusedTransfer {
   subjectHash: string;
 }
 
-/** What the main thread hands an intake thread: the body as sent, parsed there. */
+/** One request as the main thread hands it to an intake thread: the body as sent, parsed there. */
 export interface PreparationRequest {
   apiKeyId: string;
   idempotencyKey: string;
   body: string;
 }
 
+/** A subject's key as the database answered it: the one its next transfers are sealed under. */
+export interface LearnedKey {
+  subjectHash: string;
+  key: WrappedSubjectKey;
+}
+
+/** A batch for an intake thread, with the keys the database answered lately, so that every thread learns them. */
+export interface PreparationBatch {
+  requests: PreparationRequest[];
+  learnedKeys: LearnedKey[];
+}
+
 /** Plain data, so that it can cross from an intake thread to the main thread. */
 export type Preparation = { prepared: PreparedTransfer } | { refused: RefusedTransfer } | { problem: ProblemFields };
+
+/**
+ * Each subject's key as this thread last knew it, data key included, so that a returning subject's transfer
+ * is sealed once, under the key the database holds, and commits in one statement. A key this thread made is
+ * remembered at once, before the database has it: its rows carry it wrapped until then, and the database
+ * stores it, takes it as the subject's active key, or answers with the subject's other key (`rekey`),
+ * which the main thread passes on to every thread (`LearnedKey`). The database checks every key, so an
+ * entry gone stale (another thread's key won, or an erasure destroyed it) costs a round trip, never a
+ * wrong key. Entries expire, so a destroyed data key does not stay in memory for long.
+ */
+export function activeKeyCache(): LRUCache<string, SubjectKey> {
+  return new LRUCache<string, SubjectKey>({ max: 10_000, ttl: 5 * 60_000 });
+}
 
 /**
  * The CPU-bound part of intake, run on the intake threads: parse → envelope → agreement and purpose/basis →
  * minimise → validate → seal. It reads and writes nothing outside memory.
  */
-export function preparer(agreements: Map<string, Agreement>, subjectKeys: SubjectKeys, subjectHashKey: Buffer) {
+export function preparer(agreements: Map<string, Agreement>, subjectKeys: SubjectKeys, subjectHashKey: Buffer, activeKeys: LRUCache<string, SubjectKey>) {
   return function prepare({ apiKeyId, idempotencyKey, body }: PreparationRequest): Preparation {
     const parsed = parseTransferRequest(body);
     if ('problem' in parsed) return { problem: parsed.problem.fields() };
@@ -101,17 +125,21 @@ export function preparer(agreements: Map<string, Agreement>, subjectKeys: Subjec
       fieldsWithheld: response.fieldsWithheld,
       categories: [...new Set(fields.map((field) => field.category))].sort(),
     };
-    const freshKey = subjectKeys.create(hashedSubject);
-    return {
-      prepared: {
-        response,
-        subjectHash: hashedSubject,
-        row: sealedRow(row, freshKey, payload),
-        freshKey: wrappedForm(freshKey),
-        payload,
-      },
-    };
+    let key = activeKeys.get(hashedSubject);
+    if (!key) {
+      key = subjectKeys.create(hashedSubject);
+      activeKeys.set(hashedSubject, key);
+    }
+    return { prepared: { response, subjectHash: hashedSubject, row: sealedRow(row, key, payload), payload } };
   };
+}
+
+/** Takes in the keys the database answered, opening only those this thread does not hold yet. */
+export function learnKeys(activeKeys: LRUCache<string, SubjectKey>, subjectKeys: SubjectKeys, learned: LearnedKey[]): void {
+  for (const { subjectHash, key } of learned) {
+    if (activeKeys.peek(subjectHash)?.id === key.id) continue;
+    activeKeys.set(subjectHash, subjectKeys.open(key.id, subjectHash, Buffer.from(key.wrappedKey, 'base64')));
+  }
 }
 
 /** A row with its subject key (wrapped, when the database does not hold it yet) and the payload sealed under it, as JSON. */

@@ -128,6 +128,8 @@ describe.each(databaseKinds)('sgw_accept_transfers on %s', (kind) => {
     await db.query('update subject_keys set wrapped_key = null, destroyed_at = now() where id = $1', [first.subjectKeyId]);
     const next = item({ subjectHash: first.subjectHash, subjectKeyId: first.subjectKeyId, wrappedKey: undefined });
     expect(await accept(db, [next])).toEqual([{ outcome: 'rekey' }]);
+    // An intake thread that made the key may still send it wrapped, as a new key: it is not stored again.
+    expect(await accept(db, [{ ...next, transferId: randomUUID(), wrappedKey: first.wrappedKey }])).toEqual([{ outcome: 'rekey' }]);
     expect(await accept(db, [item({ subjectHash: first.subjectHash })])).toEqual([{ outcome: 'created' }]);
   });
 

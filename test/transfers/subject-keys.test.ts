@@ -10,9 +10,10 @@ import { registerBody } from '../support/gateway';
 import { removeRedisKeys, testRedisUrl, uniqueName } from '../support/services';
 
 /**
- * A returning subject (a second domain for the same customer) is sealed under the subject's key before the
- * write and commits in one statement; only a subject this process has not seen lately costs a second one.
- * The intake runs on the real PostgreSQL and Redis; the database is wrapped only to count its statements.
+ * A returning subject (a second domain for the same customer) is sealed once, on the intake thread, under the
+ * subject's key, and commits in one statement; only a subject this process has not seen lately costs a
+ * second one. The intake runs on the real PostgreSQL and Redis; the database is wrapped only to count its
+ * statements.
  */
 describe('intake of returning subjects', () => {
   const masterKey = randomBytes(32);

@@ -1,9 +1,10 @@
 -- sgw_accept_transfers checked a returning subject's key with `(key, subject) in (select … from subject_keys)`
--- under an OR, which PostgreSQL may run as a hashed subplan (it did, from a few thousand keys on): a scan of every subject's key, per batch,
--- growing with the number of customers. Here each item looks its subject's active key up in a correlated
--- subquery, which PostgreSQL does not turn into a join: one probe of the unique index per item. A new key
--- is stored only for a subject without one, and a batch whose items are all created (the common case)
--- is answered without a second pass over the items.
+-- under an OR, which PostgreSQL may run as a hashed subplan (it did, from a few thousand keys on): a scan of
+-- every subject's key, per batch, growing with the number of customers. Here each item looks its subject's
+-- active key up in a correlated subquery, which PostgreSQL does not turn into a join: one probe of the
+-- unique index per item. A row's new key is stored only when the subject has no active key and the key's
+-- id is not taken, and a batch whose items are all created (the common case) is answered without a second
+-- pass over the items.
 drop function sgw_accept_transfers(jsonb);
 create function sgw_accept_transfers(items jsonb) returns jsonb language plpgsql as $$
 declare
@@ -23,7 +24,9 @@ begin
     insert into subject_keys (id, subject_hash, wrapped_key)
       select distinct on ("subjectHash") "subjectKeyId", "subjectHash", decode("wrappedKey", 'base64')
       from input where claimed and "activeKeyId" is null and "wrappedKey" is not null
-      on conflict (subject_hash) where destroyed_at is null do nothing
+      -- Any conflict: another writer's key for the subject, or this very key, stored and since destroyed
+      -- (an intake thread may still remember it); either way the item is answered `rekey` below.
+      on conflict do nothing
       returning id, subject_hash
   ), inserted as (
     insert into transfers (id, api_key_id, idempotency_key, request_hash, supplier, operation, schema_id, agreement_reference,
