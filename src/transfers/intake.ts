@@ -50,8 +50,12 @@ const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
  */
 const intakeDeadlineMs = 1800;
 const rekeyRounds = 3;
-/** How long a key the database answered is passed on with every batch, so that each intake thread learns it. */
+/**
+ * How long a key the database answered is passed on with every batch, so that each intake thread learns it,
+ * and how many at most: a thread that misses one pays a round trip for it later, nothing more.
+ */
 const learnedKeyMs = 10_000;
+const learnedKeysMax = 1000;
 /** Threads that prepare requests: the cores the main thread leaves, up to four. */
 const intakeThreads = Math.min(4, Math.max(1, availableParallelism() - 1));
 
@@ -144,6 +148,7 @@ export class Intake {
   private recentlyLearnedKeys(): LearnedKey[] {
     const since = Date.now() - learnedKeyMs;
     if (this.learnedKeys.length && this.learnedKeys[0].at < since) this.learnedKeys = this.learnedKeys.filter((learned) => learned.at >= since);
+    if (this.learnedKeys.length > learnedKeysMax) this.learnedKeys = this.learnedKeys.slice(-learnedKeysMax);
     return this.learnedKeys;
   }
 
