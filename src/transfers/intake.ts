@@ -74,7 +74,7 @@ export class Intake {
   private readonly preparing: Batcher<PreparationRequest, Preparation>;
   private readonly writing: Batcher<Candidate, Result>;
   private readonly subjectKeys: SubjectKeys;
-  /** Keys the database answered with `rekey` lately, newest last (see activeKeyCache in preparation.ts). */
+  /** The keys rows were sealed again under after a `rekey` (the subject's stored key, or a fresh one when it has none), newest last (see activeKeyCache in preparation.ts). */
   private learnedKeys: (LearnedKey & { at: number })[] = [];
 
   constructor(private readonly deps: IntakeDependencies) {

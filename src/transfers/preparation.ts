@@ -44,7 +44,7 @@ export interface PreparationRequest {
   body: string;
 }
 
-/** A subject's key as the database answered it: the one its next transfers are sealed under. */
+/** A subject's key after a `rekey`: the one the database holds, or a fresh one when it holds none; its next transfers are sealed under it. */
 export interface LearnedKey {
   subjectHash: string;
   key: WrappedSubjectKey;
