@@ -66,6 +66,9 @@ const intakeThreads = Math.min(4, Math.max(1, availableParallelism() - 1));
  */
 export class Intake {
   private readonly inFlight = new Set<string>();
+  /** Every request being accepted: close() lets them finish, so that a caller who hung up still gets its row and job. */
+  private readonly underway = new Set<Promise<unknown>>();
+  private closing = false;
   /**
    * Validation, hashing and sealing run on these threads (preparation-thread.ts), off the main thread,
    * which keeps to HTTP and I/O. Requests go to them in batches: one message per batch, not per request.
@@ -108,12 +111,26 @@ export class Intake {
     }
   }
 
-  close(): Promise<void> {
-    return this.threads.destroy();
+  /** Once the server takes no more requests: finishes those under way, then stops the threads. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled(this.underway);
+    await this.threads.destroy();
   }
 
   /** `body` is the request's JSON text, as sent. */
   async accept(apiKeyId: string, idempotencyKey: string | undefined, body: string): Promise<AcceptedTransfer> {
+    if (this.closing) throw problems.unavailable('This gateway process is stopping and');
+    const work = this.acceptNow(apiKeyId, idempotencyKey, body);
+    this.underway.add(work);
+    try {
+      return await work;
+    } finally {
+      this.underway.delete(work);
+    }
+  }
+
+  private async acceptNow(apiKeyId: string, idempotencyKey: string | undefined, body: string): Promise<AcceptedTransfer> {
     if (!idempotencyKey) throw problems.badRequest('The Idempotency-Key header is required: send a unique value per transfer, and the same value when you retry it.');
     if (!idempotencyKeyPattern.test(idempotencyKey)) throw problems.badRequest('The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
     const preparation = await this.preparing.submit({ apiKeyId, idempotencyKey, body });

@@ -1,9 +1,13 @@
+import net from 'node:net';
+import IORedis from 'ioredis';
+import { deliveryQueueName } from '../../src/queue/queues';
 import { createChildGatewayFixture, type ChildGatewayFixture } from '../support/child-gateway';
 import { api, registerBody } from '../support/gateway';
-import { uniqueName, waitFor } from '../support/services';
+import { testRedisUrl, uniqueName, waitFor } from '../support/services';
 
-// Issue #3 point 6: SIGTERM (a deploy, a scale-down) while a delivery is on its way. The process stops
-// taking work, lets the delivery finish and record its outcome, and exits 0 — nothing abandoned.
+// Issue #3 point 6: SIGTERM (a deploy, a scale-down) while a delivery is on its way, or while transfer
+// requests are under way. The process stops taking work, lets what it took finish and record its outcome,
+// and exits 0 — nothing abandoned.
 
 /** How long DeliveryWorkers.close lets running deliveries finish before aborting them. */
 const graceMs = 10_000;
@@ -39,4 +43,44 @@ test('SIGTERM mid-delivery: the delivery finishes and is recorded, then the proc
     expect.objectContaining({ event: 'delivery.attempted', attempt: 1 }),
     expect.objectContaining({ event: 'delivery.succeeded', attempt: 1, confirmedBy: 'delivery' }),
   ]);
+}, 60_000);
+
+/** Sends a transfer request on its own connection and hangs up as soon as it is written, without waiting for the answer. */
+function postAndHangUp(url: string, token: string): Promise<void> {
+  const { port } = new URL(url);
+  const body = JSON.stringify(registerBody());
+  const request = [
+    'POST /v1/transfers HTTP/1.1',
+    'Host: 127.0.0.1',
+    `Authorization: Bearer ${token}`,
+    'Content-Type: application/json',
+    `Idempotency-Key: ${uniqueName('hangup-')}`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => socket.end(request, () => resolve()));
+    socket.on('error', reject);
+  });
+}
+
+test('SIGTERM while transfer requests are under way, their callers gone: each is finished (row and job), nothing fails, exit 0', async () => {
+  const gateway = await fixture.start({ SGW_ROLE: 'api' });
+  await Promise.all(Array.from({ length: 50 }, () => postAndHangUp(gateway.url, fixture.keys.provisioning)));
+  // Long enough for the gateway to read the requests, short of finishing them.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  gateway.process.kill('SIGTERM');
+  expect(await gateway.exited).toEqual({ code: 0, signal: null });
+
+  expect(gateway.output()).not.toMatch(/"level":"error"/);
+  const transfers = await fixture.query<{ id: string }>(`select id from transfers where idempotency_key like 'hangup-%'`);
+  expect(transfers.length).toBeGreaterThan(0);
+  const redis = new IORedis(testRedisUrl);
+  try {
+    const jobs = await Promise.all(transfers.map(({ id }) => redis.exists(`${fixture.queuePrefix}:${deliveryQueueName('openprovider')}:${id}`)));
+    expect(jobs.filter((exists) => !exists)).toEqual([]);
+  } finally {
+    redis.disconnect();
+  }
 }, 60_000);

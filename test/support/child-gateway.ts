@@ -25,6 +25,7 @@ export interface ChildGateway {
 export interface ChildGatewayFixture {
   sandbox: OpenproviderSandbox;
   keys: Record<ApiRole, string>;
+  queuePrefix: string;
   /** Runs a statement in the gateway's own database. */
   query<Row = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<Row[]>;
   /** Starts `npm start`'s command with this fixture's environment plus `extraEnv`; every start shares the database, queue prefix and keys. */
@@ -82,6 +83,7 @@ export async function createChildGatewayFixture(
   return {
     sandbox,
     keys,
+    queuePrefix,
     async query<Row>(statement: string, params: unknown[] = []) {
       const client = new Client({ connectionString: databaseUrl });
       await client.connect();
