@@ -120,7 +120,7 @@ export class Intake {
 
   /** `body` is the request's JSON text, as sent. */
   async accept(apiKeyId: string, idempotencyKey: string | undefined, body: string): Promise<AcceptedTransfer> {
-    if (this.closing) throw problems.unavailable('This gateway process is stopping and');
+    if (this.closing) throw problems.unavailable('This gateway process, which is stopping,');
     const work = this.acceptNow(apiKeyId, idempotencyKey, body);
     this.underway.add(work);
     try {
