@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { defaultQueuePolicy } from '../../src/config/suppliers';
-import { createLogger } from '../../src/log/logger';
-import { DeliveryQueues, producerConnection } from '../../src/queue/queues';
 import type { Database } from '../../src/store';
-import { migrate } from '../../src/store/migrate';
-import { Intake } from '../../src/transfers/intake';
-import { openTestDatabase, type TestDatabase } from '../support/databases';
+import type { Intake } from '../../src/transfers/intake';
 import { registerBody } from '../support/gateway';
-import { removeRedisKeys, testRedisUrl, uniqueName } from '../support/services';
+import { createIntakeFixture, type IntakeFixture } from '../support/intake';
+import { uniqueName } from '../support/services';
 
 /**
  * A returning subject (a second domain for the same customer) is sealed once, on the intake thread, under the
@@ -16,34 +11,21 @@ import { removeRedisKeys, testRedisUrl, uniqueName } from '../support/services';
  * statements.
  */
 describe('intake of returning subjects', () => {
-  const masterKey = randomBytes(32);
-  const subjectHashKey = randomBytes(32);
-  const prefix = uniqueName('sgwtest-');
-  const redis = producerConnection(testRedisUrl);
-  const queues = new DeliveryQueues(redis, prefix, new Map([['openprovider', defaultQueuePolicy]]));
-  let database: TestDatabase;
+  let fixture: IntakeFixture;
   let statements = 0;
   let counted: Database;
-  const intakes: Intake[] = [];
-
-  const newIntake = async () => {
-    const intake = new Intake({ db: counted, queues, masterKey, subjectHashKey, log: createLogger('error') });
-    await intake.start();
-    intakes.push(intake);
-    return intake;
-  };
+  const newIntake = () => fixture.newIntake(counted);
   /** Accepts one transfer for `subject`; answers with the statements it took and the key its row names. */
   const accept = async (intake: Intake, subject: string) => {
     const before = statements;
     const { id } = await intake.accept('key-provisioning', uniqueName('idem-'), JSON.stringify(registerBody(subject)));
-    const [row] = await database.db.query<{ subject_key_id: string }>('select subject_key_id from transfers where id = $1', [id]);
+    const [row] = await fixture.database.db.query<{ subject_key_id: string }>('select subject_key_id from transfers where id = $1', [id]);
     return { statements: statements - before, keyId: row.subject_key_id };
   };
 
   beforeAll(async () => {
-    database = await openTestDatabase('postgres');
-    await migrate(database.db);
-    const { db } = database;
+    fixture = await createIntakeFixture();
+    const { db } = fixture.database;
     counted = {
       ...db,
       query: (sql, params) => {
@@ -52,13 +34,7 @@ describe('intake of returning subjects', () => {
       },
     };
   });
-  afterAll(async () => {
-    await Promise.all(intakes.map((intake) => intake.close()));
-    await queues.close();
-    redis.disconnect();
-    await removeRedisKeys(prefix);
-    await database.close();
-  });
+  afterAll(() => fixture.close());
 
   test('a second transfer of the same subject takes one statement and the same key', async () => {
     const intake = await newIntake();
@@ -83,7 +59,7 @@ describe('intake of returning subjects', () => {
     const subject = uniqueName('cust-');
     const { keyId: destroyed } = await accept(intake, subject);
     // As an erasure does: the wrapped key is gone, so every payload sealed under it is unreadable.
-    await database.db.query('update subject_keys set destroyed_at = now(), wrapped_key = null where id = $1', [destroyed]);
+    await fixture.database.db.query('update subject_keys set destroyed_at = now(), wrapped_key = null where id = $1', [destroyed]);
     const after = await accept(intake, subject);
     expect(after.keyId).not.toBe(destroyed);
     expect(after.statements).toBe(2);

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { defaultQueuePolicy } from '../../src/config/suppliers';
+import { createLogger } from '../../src/log/logger';
+import { DeliveryQueues, producerConnection } from '../../src/queue/queues';
+import type { Database } from '../../src/store';
+import { migrate } from '../../src/store/migrate';
+import { Intake } from '../../src/transfers/intake';
+import { openTestDatabase, type TestDatabase } from './databases';
+import { removeRedisKeys, testRedisUrl, uniqueName } from './services';
+
+export interface IntakeFixture {
+  /** Migrated. */
+  database: TestDatabase;
+  queues: DeliveryQueues;
+  /** A started intake writing to `db` (the fixture's database unless given); intakes made here share their keys, as the processes of one deployment do. */
+  newIntake(db?: Database): Promise<Intake>;
+  /** Closes every intake made here, then removes the queue keys and the database. */
+  close(): Promise<void>;
+}
+
+/** The intake on its own, as the gateway wires it, against the real PostgreSQL (a fresh schema) and Redis (its own queue prefix). */
+export async function createIntakeFixture(): Promise<IntakeFixture> {
+  const masterKey = randomBytes(32);
+  const subjectHashKey = randomBytes(32);
+  const prefix = uniqueName('sgwtest-');
+  const redis = producerConnection(testRedisUrl);
+  const queues = new DeliveryQueues(redis, prefix, new Map([['openprovider', defaultQueuePolicy]]));
+  const database = await openTestDatabase('postgres');
+  await migrate(database.db);
+  const intakes: Intake[] = [];
+  return {
+    database,
+    queues,
+    async newIntake(db = database.db) {
+      const intake = new Intake({ db, queues, masterKey, subjectHashKey, log: createLogger('error') });
+      intakes.push(intake);
+      await intake.start();
+      return intake;
+    },
+    async close() {
+      await Promise.all(intakes.map((intake) => intake.close()));
+      await queues.close();
+      redis.disconnect();
+      await removeRedisKeys(prefix);
+      await database.close();
+    },
+  };
+}
