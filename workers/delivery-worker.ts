@@ -11,7 +11,7 @@ import type { ShareEvent } from '../src/shares/events';
 import { appendShares } from '../src/shares/share-log';
 import { DatabaseUnavailableError, type Database } from '../src/store';
 import type { SubjectKeys } from '../src/subjects/subject-keys';
-import { findTransfer, markDelivered, markDelivering, markError, strandedTransfers, type TransferRecord } from '../src/transfers/transfer-store';
+import { findTransfer, markDelivered, markDelivering, markError, recordDeliveryState, strandedTransfers, type TransferRecord } from '../src/transfers/transfer-store';
 import { decideFailure } from './delivery-outcome';
 
 export interface DeliveryWorkerDependencies {
@@ -112,7 +112,13 @@ export class DeliveryWorkers {
     }
     const controller = new AbortController();
     this.running.add(controller);
-    const ctx: DeliveryContext = { signal: controller.signal, transferId: transfer.id, log: connectorLogger(this.deps.log, { transferId: transfer.id, supplier: transfer.supplier }) };
+    const ctx: DeliveryContext = {
+      signal: controller.signal,
+      transferId: transfer.id,
+      log: connectorLogger(this.deps.log, { transferId: transfer.id, supplier: transfer.supplier }),
+      state: transfer.deliveryState,
+      recordState: (state) => recordDeliveryState(db, transfer.id, state),
+    };
     let startedAttempt: number | null = null;
     try {
       if (transfer.attempts > 0) {

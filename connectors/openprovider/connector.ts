@@ -9,6 +9,7 @@ import { DEFAULT_TIMEOUT_MS, OpenproviderClient, type OpenproviderConfig } from 
 import {
   DOMAIN_REGISTER_SCHEMA_ID,
   type DomainRegisterPayload,
+  deleteCustomer,
   deliverDomainRegister,
   isDomainRegisterPayload,
   lookupDomainRegister,
@@ -52,6 +53,10 @@ export const openprovider: ConnectorDefinition<OpenproviderConfig> = {
       },
       async lookup(operation, payload, ctx) {
         return lookupDomainRegister(client, domainRegisterPayload(operation, payload), ctx);
+      },
+      async discard(_operation, ctx) {
+        const handle = ctx.state.customerHandle;
+        if (handle !== undefined) await deleteCustomer(client, handle, ctx);
       },
       async erase() {
         return {

@@ -59,11 +59,16 @@ export function describeConnectorConformance<Config>(name: string, setup: Confor
     };
     const context = (): DeliveryContext => {
       const record = (message: string, fields?: Record<string, unknown>) => logLines.push(JSON.stringify({ message, fields }));
-      return {
+      const ctx: DeliveryContext = {
         signal: new AbortController().signal,
         transferId: 'conformance-transfer',
         log: { debug: record, info: record, warn: record, error: record },
+        state: {},
+        recordState: async (state) => {
+          ctx.state = state;
+        },
       };
+      return ctx;
     };
 
     beforeAll(async () => {

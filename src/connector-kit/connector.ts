@@ -14,10 +14,24 @@ export interface ConnectorDefinition<Config> {
   create(config: Config): Connector;
 }
 
+/**
+ * What a connector keeps of one transfer's delivery between attempts: the supplier's identifiers of what
+ * an attempt created there (a contact handle, say), never a personal value. Stored with the transfer.
+ */
+export type DeliveryState = Record<string, string>;
+
 export interface DeliveryContext {
   signal: AbortSignal;
   transferId: string;
   log: Logger;
+  /** What earlier attempts of this transfer recorded through `recordState`; empty on the first. */
+  state: DeliveryState;
+  /**
+   * Stores `state` with the transfer before the connector goes on: an attempt that created something at
+   * the supplier records it at once, so the next attempt (after a crash or a lost answer) reuses it
+   * instead of creating a second copy of the subject's data there.
+   */
+  recordState(state: DeliveryState): Promise<void>;
 }
 
 export interface DeliveryResult {
@@ -47,6 +61,12 @@ export interface Connector {
   deliver(operation: string, payload: unknown, ctx: DeliveryContext): Promise<DeliveryResult>;
   /** Did an earlier attempt of this payload land? Returns its result, or null when it did not. */
   lookup(operation: string, payload: unknown, ctx: DeliveryContext): Promise<Pick<DeliveryResult, 'supplierReference'> | null>;
+  /**
+   * Removes what earlier attempts created at the supplier (`ctx.state`) for a transfer that will not be
+   * delivered (failed for good, or cancelled), so no copy of the subject's data stays there for nothing.
+   * Removing what is already gone is not an error.
+   */
+  discard(operation: string, ctx: DeliveryContext): Promise<void>;
   /** Tells the supplier to erase what it received about a subject. */
   erase(records: SubjectRecord[], ctx: DeliveryContext): Promise<ErasureResult>;
   /** Releases sockets and timers. */

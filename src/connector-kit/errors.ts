@@ -41,6 +41,14 @@ export class SupplierUnavailableError extends ConnectorError {
   }
 }
 
+/**
+ * The supplier's TLS certificate is not one we trust (unknown CA, wrong name, expired): a configuration
+ * to fix (NODE_EXTRA_CA_CERTS, the supplier's base URL), never an outage to wait out.
+ */
+export class SupplierUntrustedTlsError extends ConnectorError {
+  readonly retryable = false;
+}
+
 /** Our payload and the supplier's API disagree (a bug on one side): permanent until someone fixes it. */
 export class SupplierContractError extends ConnectorError {
   readonly retryable = false;

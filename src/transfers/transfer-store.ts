@@ -1,3 +1,4 @@
+import type { DeliveryState } from '../connector-kit';
 import type { Queryable } from '../store';
 
 export type TransferStatus = 'queued' | 'delivering' | 'delivered' | 'failed' | 'cancelled' | 'unknown';
@@ -23,6 +24,7 @@ export interface TransferRecord {
   lastErrorCode: string | null;
   lastErrorDetail: string | null;
   supplierReference: string | null;
+  deliveryState: DeliveryState;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -46,7 +48,7 @@ export function transferView(record: TransferRecord) {
 
 const columns = `id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, subject_key_id, purpose, basis_type,
   basis_reference, fields_shared, fields_withheld, categories, sealed_payload, status, attempts, last_error_code, last_error_detail,
-  supplier_reference, created_at, updated_at`;
+  supplier_reference, delivery_state, created_at, updated_at`;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -70,6 +72,11 @@ export async function markDelivered(tx: Queryable, id: string, supplierReference
     `update transfers set status = 'delivered', supplier_reference = $2, last_error_code = null, last_error_detail = null, updated_at = now() where id = $1`,
     [id, supplierReference],
   );
+}
+
+/** What the connector created at the supplier so far, for the next attempt. */
+export async function recordDeliveryState(db: Queryable, id: string, state: DeliveryState): Promise<void> {
+  await db.query('update transfers set delivery_state = $2 where id = $1', [id, JSON.stringify(state)]);
 }
 
 /** Records an attempt's error; `status` is queued while retries remain, else failed (or unknown when the outcome is). */
@@ -107,6 +114,7 @@ function toRecord(row: Record<string, unknown>): TransferRecord {
     lastErrorCode: row.last_error_code as string | null,
     lastErrorDetail: row.last_error_detail as string | null,
     supplierReference: row.supplier_reference as string | null,
+    deliveryState: row.delivery_state as DeliveryState,
     createdAt: new Date(row.created_at as string),
     updatedAt: new Date(row.updated_at as string),
   };

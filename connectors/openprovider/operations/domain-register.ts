@@ -143,7 +143,7 @@ export async function deliverDomainRegister(
 }
 
 /** Best effort: a failed delete is logged by the client (call name and code only) and leaves the delivery's own error in charge. */
-async function deleteCustomer(client: OpenproviderClient, handle: string, ctx: DeliveryContext): Promise<void> {
+export async function deleteCustomer(client: OpenproviderClient, handle: string, ctx: DeliveryContext): Promise<void> {
   await client
     .call({ method: 'DELETE', path: `/customers/${encodeURIComponent(handle)}`, label: 'customers.delete', signal: ctx.signal, log: ctx.log })
     .catch(() => undefined);

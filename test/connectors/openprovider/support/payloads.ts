@@ -48,5 +48,15 @@ export function recordingContext(signal: AbortSignal = new AbortController().sig
     lines.push(JSON.stringify({ level, message, fields }));
   };
   const log: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-  return { signal, transferId: 'transfer-test-1', log, lines };
+  const ctx: RecordingContext = {
+    signal,
+    transferId: 'transfer-test-1',
+    log,
+    lines,
+    state: {},
+    recordState: async (state) => {
+      ctx.state = state;
+    },
+  };
+  return ctx;
 }
