@@ -10,7 +10,6 @@ import type { SupplierConfig } from './config/suppliers';
 import type { Connector, ConnectorDefinition } from './connector-kit';
 import { connected, DeliveryQueues, producerConnection } from './queue/queues';
 import { openDatabase, type Database } from './store';
-import { SubjectKeys } from './subjects/subject-keys';
 import { Intake } from './transfers/intake';
 import { DeliveryWorkers } from '../workers/delivery-worker';
 
@@ -41,13 +40,12 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   redis.on('error', () => undefined); // readiness reports it; ioredis reconnects by itself
   await connected(redis);
   const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(suppliers.map((supplier) => [supplier.id, supplier.queue])));
-  const subjectKeys = new SubjectKeys(env.masterKey);
   const closers: (() => Promise<void>)[] = [];
   let url: string | undefined;
 
   if (env.role !== 'api') {
     const connectors = new Map<string, Connector>(suppliers.map((supplier) => [supplier.id, connectorDefinition(supplier.connector)!.create(supplier.config)]));
-    const workers = new DeliveryWorkers({ db, redisUrl: env.redisUrl, queuePrefix: env.queuePrefix, suppliers, connectors, agreements, subjectKeys, queues, log });
+    const workers = new DeliveryWorkers({ db, redisUrl: env.redisUrl, queuePrefix: env.queuePrefix, suppliers, connectors, agreements, masterKey: env.masterKey, queues, log, recoveryMs: env.recoveryMs });
     workers.start();
     closers.push(async () => {
       await workers.close();
@@ -57,8 +55,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   if (env.role !== 'worker') {
     const readiness = new Readiness(redis, db);
     await readiness.start();
-    const intake = new Intake({ db, queues, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, log });
-    await intake.start();
+    const intake = new Intake({ db, queues, agreements, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, log });
     const app = createApp({ intake, db, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log });
     const server = await listen(app, env.port, env.host);
     const address = server.address() as { port: number };

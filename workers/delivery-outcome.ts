@@ -1,10 +1,30 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { ConnectorError, SupplierRateLimitedError, SupplierUnavailableError } from '../src/connector-kit';
+import { UnrecoverableError, Worker } from 'bullmq';
+import {
+  ConnectorError,
+  SupplierContractError,
+  SupplierRateLimitedError,
+  SupplierRejectedError,
+  SupplierUnavailableError,
+  SupplierUntrustedTlsError,
+} from '../src/connector-kit';
 import type { TransferStatus } from '../src/transfers/transfer-store';
+
+/** A failure of the gateway's own, before or after the supplier was called; `code` is the part after `gateway.`. */
+export class GatewayFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'GatewayFailure';
+  }
+}
 
 /** What one failed attempt means for the transfer, and what BullMQ should do with the job. */
 export interface FailureDecision {
   status: TransferStatus;
+  /** Stable and free of personal data; its first part names the class (README, "Error codes"). */
   code: string;
   detail: string;
   retryable: boolean;
@@ -14,29 +34,49 @@ export interface FailureDecision {
   rateLimitMs?: number;
 }
 
+/** The class part of a connector error's code. */
+function classOf(error: ConnectorError): string {
+  if (error instanceof SupplierRejectedError) return `supplier.rejected.${error.code}`;
+  if (error instanceof SupplierContractError) return `supplier.contract.${error.code}`;
+  if (error instanceof SupplierUnavailableError) return `supplier.unavailable.${error.code}`;
+  if (error instanceof SupplierRateLimitedError) return 'supplier.rate_limited';
+  if (error instanceof SupplierUntrustedTlsError) return 'supplier.untrusted_tls';
+  return `supplier.${error.code}`;
+}
+
 /**
- * The one place where failures turn into queue behaviour (STYLE habit 6). Connector errors say what
- * happened; anything else is our own fault and is retried like an outage.
+ * The one place where failures turn into a transfer status and queue behaviour (STYLE habit 6). Connector
+ * errors say what the supplier did; our own failures say what went wrong here; anything else is a bug,
+ * retried like an outage because the request may or may not have gone out. `lastAttempt`: no retry is left.
  */
-export function decideFailure(error: unknown, job: Job): FailureDecision {
-  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+export function decideFailure(error: unknown, lastAttempt: boolean): FailureDecision {
   if (error instanceof SupplierRateLimitedError) {
-    return { status: 'queued', code: error.code, detail: error.message, retryable: true, outcomeUnknown: false, signal: Worker.RateLimitError(), rateLimitMs: error.retryAfterMs };
+    return { status: 'queued', code: classOf(error), detail: error.message, retryable: true, outcomeUnknown: false, signal: Worker.RateLimitError(), rateLimitMs: error.retryAfterMs };
   }
-  if (error instanceof SupplierUnavailableError) {
-    const status = lastAttempt ? (error.outcomeUnknown ? 'unknown' : 'failed') : 'queued';
-    return { status, code: error.code, detail: error.message, retryable: true, outcomeUnknown: error.outcomeUnknown, signal: error };
+  if (error instanceof ConnectorError && error.retryable) {
+    const outcomeUnknown = error instanceof SupplierUnavailableError && error.outcomeUnknown;
+    return retryOrGiveUp(classOf(error), error.message, outcomeUnknown, lastAttempt, error);
   }
-  if (error instanceof ConnectorError) {
-    return { status: 'failed', code: error.code, detail: error.message, retryable: false, outcomeUnknown: false, signal: new UnrecoverableError(error.code) };
+  if (error instanceof ConnectorError) return final(classOf(error), error.message);
+  if (error instanceof GatewayFailure) {
+    return error.permanent ? final(`gateway.${error.code}`, error.message) : retryOrGiveUp(`gateway.${error.code}`, error.message, true, lastAttempt, error);
   }
-  // Not the supplier's answer: the request may or may not have gone out, so the next attempt looks first.
+  return retryOrGiveUp('gateway.internal_error', 'The gateway failed during delivery; see the gateway log for this transfer id.', true, lastAttempt, new Error('internal error'));
+}
+
+function final(code: string, detail: string): FailureDecision {
+  return { status: 'failed', code, detail, retryable: false, outcomeUnknown: false, signal: new UnrecoverableError(code) };
+}
+
+/** A retryable failure; on the last attempt the transfer fails, or stays unknown when the supplier may have acted. */
+function retryOrGiveUp(code: string, detail: string, outcomeUnknown: boolean, lastAttempt: boolean, signal: Error): FailureDecision {
+  if (!lastAttempt) return { status: 'queued', code, detail, retryable: true, outcomeUnknown, signal };
   return {
-    status: lastAttempt ? 'unknown' : 'queued',
-    code: 'internal_error',
-    detail: 'The gateway failed during delivery; see the gateway log for this transfer id.',
-    retryable: true,
-    outcomeUnknown: true,
-    signal: error instanceof Error ? error : new Error(String(error)),
+    status: outcomeUnknown ? 'unknown' : 'failed',
+    code: outcomeUnknown ? 'delivery.outcome_unknown' : code,
+    detail: outcomeUnknown ? `${detail} No attempt is left and the supplier may have acted: retry the transfer to look it up.` : detail,
+    retryable: false,
+    outcomeUnknown,
+    signal: new UnrecoverableError(code),
   };
 }

@@ -4,15 +4,15 @@ import type winston from 'winston';
 import type { Agreement } from '../src/agreements/agreements';
 import type { SupplierConfig } from '../src/config/suppliers';
 import type { Connector, DeliveryContext } from '../src/connector-kit';
-import { unseal } from '../src/crypto/sealing';
+import { unsealPayload } from '../src/crypto/sealing';
 import { connectorLogger } from '../src/log/logger';
 import { deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQueues } from '../src/queue/queues';
-import type { ShareEvent } from '../src/shares/events';
 import { appendShares } from '../src/shares/share-log';
 import { DatabaseUnavailableError, type Database } from '../src/store';
-import type { SubjectKeys } from '../src/subjects/subject-keys';
-import { findTransfer, markDelivered, markDelivering, markError, recordDeliveryState, strandedTransfers, type TransferRecord } from '../src/transfers/transfer-store';
-import { decideFailure } from './delivery-outcome';
+import { findTransfer, markDelivered, markDelivering, markError, recordDeliveryState, type TransferRecord } from '../src/transfers/transfer-store';
+import { decideFailure, GatewayFailure, type FailureDecision } from './delivery-outcome';
+import { shareContext } from './share-context';
+import { StrandedSweep } from './stranded-sweep';
 
 export interface DeliveryWorkerDependencies {
   db: Database;
@@ -21,12 +21,12 @@ export interface DeliveryWorkerDependencies {
   suppliers: SupplierConfig[];
   connectors: Map<string, Connector>;
   agreements: Map<string, Agreement>;
-  subjectKeys: SubjectKeys;
+  masterKey: Buffer;
   queues: DeliveryQueues;
   log: winston.Logger;
+  /** How soon work lost with a dead worker or an emptied Redis is taken up again. */
+  recoveryMs: number;
 }
-
-type ShareContext = Extract<ShareEvent, { event: 'delivery.attempted' }>;
 
 /**
  * BullMQ checks the queue's rate limit — including the pause a 429 sets through `worker.rateLimit` — only
@@ -39,21 +39,30 @@ const onlyManualRateLimits = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
 /** How long deliveries pause while our database is unreachable before trying again. */
 const databaseRetryMs = 2000;
 
-/** How long a transfer may wait as queued before its job is added again (the add is a no-op if the job exists). */
-const strandedAfterSeconds = 30;
+/**
+ * A job whose worker died mid-delivery goes back to the queue and is looked up first; one that took its
+ * worker down this often is not tried again, only looked up (`resolveAbandoned`).
+ */
+const maxStalledCount = 3;
+
+/** A transfer in one of these states waits for its delivery; any other state is final. */
+const awaitingDelivery = new Set(['queued', 'delivering']);
 
 /**
- * job {transferId} → load and unseal → shares log `delivery.attempted` → connector.deliver →
- * `delivery.succeeded` / `delivery.failed`. An earlier attempt means the outcome may be unknown, so the
- * connector is asked first whether it landed: neither a crash nor a lost response registers twice.
+ * job {transferId} → load → shares log `delivery.attempted` → unseal → connector.deliver →
+ * `delivery.succeeded` / `delivery.failed`. After an earlier attempt the outcome may be unknown, so the
+ * connector is asked first whether it landed: neither a crash nor a lost answer registers twice. Every
+ * attempt ends in a status, a lastError code and one log line.
  */
 export class DeliveryWorkers {
   private readonly workers: Worker<DeliveryJob>[] = [];
   private readonly connections: IORedis[] = [];
   private readonly running = new Set<AbortController>();
-  private sweeper?: NodeJS.Timeout;
+  private readonly sweep: StrandedSweep;
 
-  constructor(private readonly deps: DeliveryWorkerDependencies) {}
+  constructor(private readonly deps: DeliveryWorkerDependencies) {
+    this.sweep = new StrandedSweep(deps.db, deps.queues, deps.log, deps.recoveryMs);
+  }
 
   start(): void {
     for (const supplier of this.deps.suppliers) {
@@ -65,17 +74,22 @@ export class DeliveryWorkers {
         prefix: this.deps.queuePrefix,
         concurrency: supplier.queue.concurrency,
         limiter: supplier.queue.rateLimit ? { max: supplier.queue.rateLimit.max, duration: supplier.queue.rateLimit.durationMs } : onlyManualRateLimits,
+        lockDuration: this.deps.recoveryMs,
+        stalledInterval: this.deps.recoveryMs,
+        maxStalledCount,
       });
-      worker.on('failed', (job, error) => void this.onJobFailed(job, error));
-      worker.on('error', (error) => this.deps.log.error('worker error', { supplier: supplier.id, error: error.message }));
+      worker.on('failed', (job, error) => {
+        if (job && /stalled more than allowable limit/.test(error.message)) void this.resolveAbandoned(job);
+      });
+      worker.on('error', (error) => this.deps.log.error('worker error', { supplier: supplier.id, errorName: error.name }));
       this.workers.push(worker);
     }
-    this.sweeper = setInterval(() => void this.requeueStranded(), strandedAfterSeconds * 1000);
+    this.sweep.start();
   }
 
   /** Stops taking jobs and lets the running ones finish; after `graceMs` they are aborted and BullMQ hands them out again. */
   async close(graceMs = 10_000): Promise<void> {
-    clearInterval(this.sweeper);
+    this.sweep.stop();
     const abort = setTimeout(() => this.running.forEach((controller) => controller.abort()), graceMs);
     await Promise.all(this.workers.map((worker) => worker.close()));
     clearTimeout(abort);
@@ -99,41 +113,31 @@ export class DeliveryWorkers {
   }
 
   private async attempt(worker: Worker<DeliveryJob>, job: Job<DeliveryJob>): Promise<void> {
-    const { db } = this.deps;
+    const { db, log } = this.deps;
     const transfer = await findTransfer(db, job.data.transferId);
-    if (!transfer || transfer.status === 'delivered' || transfer.status === 'cancelled') return;
-    const connector = this.deps.connectors.get(transfer.supplier);
-    const agreement = this.deps.agreements.get(transfer.supplier);
-    if (!connector || !agreement) throw new Error(`no connector or agreement for supplier ${transfer.supplier}`);
-    const payload = await this.unsealPayload(transfer);
-    if (payload === null) {
-      await markError(db, transfer.id, 'cancelled', 'subject_erased', 'The subject was erased before delivery; nothing was sent.');
+    if (!transfer || !awaitingDelivery.has(transfer.status)) return;
+    if (!transfer.wrappedKey) {
+      await markError(db, transfer.id, 'cancelled', 'gateway.payload_erased', 'The subject was erased before delivery; nothing was sent.');
+      log.info('transfer cancelled: its payload was erased', { transferId: transfer.id });
       return;
     }
     const controller = new AbortController();
     this.running.add(controller);
-    const ctx: DeliveryContext = {
-      signal: controller.signal,
-      transferId: transfer.id,
-      log: connectorLogger(this.deps.log, { transferId: transfer.id, supplier: transfer.supplier }),
-      state: transfer.deliveryState,
-      recordState: (state) => recordDeliveryState(db, transfer.id, state),
-    };
-    let startedAttempt: number | null = null;
+    const ctx = this.contextFor(transfer, controller.signal);
+    let attempt: number | undefined;
+    let sending = false;
+    let payload: unknown;
     try {
+      attempt = await markDelivering(db, transfer.id);
+      const { connector, agreement } = this.supplierOf(transfer);
+      payload = this.open(transfer);
       if (transfer.attempts > 0) {
+        // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
         const landed = await connector.lookup(transfer.operation, payload, ctx);
-        if (landed) {
-          await this.recordSuccess(transfer, agreement, transfer.attempts, { supplierReference: landed.supplierReference, sentDigest: null, keyFingerprint: null, confirmedBy: 'lookup' });
-          return;
-        }
+        if (landed) return await this.recordSuccess(transfer, agreement, attempt, { supplierReference: landed.supplierReference, sentDigest: null, keyFingerprint: null, confirmedBy: 'lookup' });
       }
-      const attempt = await db.transaction(async (tx) => {
-        const number = await markDelivering(tx, transfer.id);
-        await appendShares(tx, [{ ...shareContext(transfer, agreement, number), event: 'delivery.attempted' }]);
-        return number;
-      });
-      startedAttempt = attempt;
+      await db.transaction((tx) => appendShares(tx, [{ ...shareContext(transfer, agreement, attempt!), event: 'delivery.attempted' }]));
+      sending = true;
       const result = await connector.deliver(transfer.operation, payload, ctx);
       await this.recordSuccess(transfer, agreement, attempt, {
         supplierReference: result.supplierReference,
@@ -142,21 +146,103 @@ export class DeliveryWorkers {
         confirmedBy: 'delivery',
       });
     } catch (error) {
-      const decision = decideFailure(error, job);
-      ctx.log.warn('delivery attempt failed', { code: decision.code, retryable: decision.retryable, attempt: startedAttempt });
-      await db.transaction(async (tx) => {
-        await markError(tx, transfer.id, decision.status, decision.code, decision.detail);
-        // Only an attempt that was logged as started gets an outcome; a failed lookup sent nothing.
-        if (startedAttempt !== null) {
-          const failed: ShareEvent = { ...shareContext(transfer, agreement, startedAttempt), event: 'delivery.failed', errorCode: decision.code, retryable: decision.retryable, outcomeUnknown: decision.outcomeUnknown };
-          await appendShares(tx, [failed]);
-        }
-      });
+      if (error instanceof DatabaseUnavailableError) throw error;
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const decision = decideFailure(error, lastAttempt);
+      if (decision.status === 'unknown' && payload !== undefined && (await this.landedAfterAll(transfer, payload, ctx, attempt!))) return;
+      await this.recordFailure(transfer, ctx, decision, sending ? attempt : undefined, error);
       if (decision.rateLimitMs !== undefined) await worker.rateLimit(decision.rateLimitMs);
       throw decision.signal;
     } finally {
       this.running.delete(controller);
     }
+  }
+
+  /** Records a failed attempt: the transfer's status and lastError, the share entry of an attempt that started sending, one log line; and on a final failure, removes what the supplier kept of it. */
+  private async recordFailure(transfer: TransferRecord, ctx: DeliveryContext, decision: FailureDecision, sentAttempt: number | undefined, cause: unknown): Promise<void> {
+    const { connector, agreement } = this.supplierOf(transfer, false);
+    await this.deps.db.transaction(async (tx) => {
+      await markError(tx, transfer.id, decision.status, decision.code, decision.detail);
+      if (sentAttempt !== undefined && agreement) {
+        await appendShares(tx, [
+          { ...shareContext(transfer, agreement, sentAttempt), event: 'delivery.failed', errorCode: decision.code, retryable: decision.retryable, outcomeUnknown: decision.outcomeUnknown },
+        ]);
+      }
+    });
+    // A bug of ours is named by its error's name: its message may hold a value from the payload.
+    const errorName = decision.code.endsWith('internal_error') ? (cause as Error)?.name : undefined;
+    this.deps.log.warn('delivery attempt failed', { transferId: transfer.id, supplier: transfer.supplier, status: decision.status, code: decision.code, errorName });
+    if (decision.status === 'failed' && connector) await this.discard(connector, transfer, ctx);
+  }
+
+  /** A transfer that will not be delivered takes with it what earlier attempts created at the supplier. */
+  private async discard(connector: Connector, transfer: TransferRecord, ctx: DeliveryContext): Promise<void> {
+    try {
+      await connector.discard(transfer.operation, ctx);
+    } catch (error) {
+      this.deps.log.error('could not remove what a failed transfer created at the supplier', { transferId: transfer.id, supplier: transfer.supplier, code: (error as { code?: string }).code });
+    }
+  }
+
+  /** On the last attempt with an unknown outcome, one lookup settles it where it can. */
+  private async landedAfterAll(transfer: TransferRecord, payload: unknown, ctx: DeliveryContext, attempt: number): Promise<boolean> {
+    try {
+      const landed = await this.supplierOf(transfer).connector.lookup(transfer.operation, payload, ctx);
+      if (landed) await this.recordSuccess(transfer, this.supplierOf(transfer).agreement, attempt, { supplierReference: landed.supplierReference, sentDigest: null, keyFingerprint: null, confirmedBy: 'lookup' });
+      return landed !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A job that took its worker down `maxStalledCount` times is failed by BullMQ without a try. It is not
+   * sent again; the supplier is asked whether an earlier attempt landed: delivered if so, failed if not,
+   * unknown only when the supplier cannot answer.
+   */
+  private async resolveAbandoned(job: Job<DeliveryJob>): Promise<void> {
+    const { db, log } = this.deps;
+    try {
+      const transfer = await findTransfer(db, job.data.transferId);
+      if (!transfer || !awaitingDelivery.has(transfer.status)) return;
+      const ctx = this.contextFor(transfer, AbortSignal.timeout(30_000));
+      const payload = this.open(transfer);
+      if (await this.landedAfterAll(transfer, payload, ctx, transfer.attempts)) return;
+      const decision = decideFailure(new GatewayFailure('worker_lost', `The worker stopped mid-delivery ${maxStalledCount + 1} times; the supplier has no record of the transfer, so it was not tried again.`, true), true);
+      await this.recordFailure(transfer, ctx, decision, undefined, undefined);
+    } catch (error) {
+      log.error('could not resolve an abandoned transfer', { transferId: job.data.transferId, errorName: (error as Error).name });
+    }
+  }
+
+  private supplierOf(transfer: TransferRecord, required = true): { connector: Connector; agreement: Agreement } {
+    const connector = this.deps.connectors.get(transfer.supplier);
+    const agreement = this.deps.agreements.get(transfer.supplier);
+    if (required && (!connector || !agreement)) throw new GatewayFailure('not_configured', 'This worker has no connector or agreement for the supplier.', true);
+    return { connector: connector!, agreement: agreement! };
+  }
+
+  /** The payload, unsealed; a key that does not open it is a configuration error, not a reason to retry. */
+  private open(transfer: TransferRecord): unknown {
+    try {
+      return JSON.parse(unsealPayload(this.deps.masterKey, transfer.id, { wrappedKey: transfer.wrappedKey!, sealedPayload: transfer.sealedPayload! }).toString('utf8'));
+    } catch {
+      throw new GatewayFailure('unseal_failed', 'The payload could not be unsealed with this worker\'s SGW_MASTER_KEY.', true);
+    }
+  }
+
+  private contextFor(transfer: TransferRecord, signal: AbortSignal): DeliveryContext {
+    const ctx: DeliveryContext = {
+      signal,
+      transferId: transfer.id,
+      log: connectorLogger(this.deps.log, { transferId: transfer.id, supplier: transfer.supplier }),
+      state: transfer.deliveryState,
+      recordState: async (state) => {
+        await recordDeliveryState(this.deps.db, transfer.id, state);
+        ctx.state = state;
+      },
+    };
+    return ctx;
   }
 
   private async recordSuccess(
@@ -169,50 +255,6 @@ export class DeliveryWorkers {
       await markDelivered(tx, transfer.id, outcome.supplierReference);
       await appendShares(tx, [{ ...shareContext(transfer, agreement, attempt), event: 'delivery.succeeded', ...outcome }]);
     });
+    this.deps.log.info('transfer delivered', { transferId: transfer.id, supplier: transfer.supplier, attempt, confirmedBy: outcome.confirmedBy });
   }
-
-  /** Null when the subject's key was destroyed by an erasure. */
-  private async unsealPayload(transfer: TransferRecord): Promise<unknown | null> {
-    const dataKey = await this.deps.subjectKeys.dataKey(this.deps.db, transfer.subjectKeyId);
-    if (!dataKey || !transfer.sealedPayload) return null;
-    return JSON.parse(unseal(dataKey, transfer.sealedPayload, transfer.id).toString('utf8'));
-  }
-
-  /** A job that stalled too often ends failed while its transfer still says delivering: its outcome is unknown. */
-  private async onJobFailed(job: Job<DeliveryJob> | undefined, error: Error): Promise<void> {
-    if (!job || !/stalled/i.test(error.message)) return;
-    await this.deps.db
-      .query(`update transfers set status = 'unknown', last_error_code = 'stalled', last_error_detail = $2, updated_at = now() where id = $1 and status = 'delivering'`, [
-        job.data.transferId,
-        'The worker stopped mid-delivery too often; retry to look the transfer up at the supplier.',
-      ])
-      .catch((failure: Error) => this.deps.log.error('could not mark stalled transfer', { transferId: job.data.transferId, error: failure.message }));
-  }
-
-  private async requeueStranded(): Promise<void> {
-    try {
-      const stranded = await strandedTransfers(this.deps.db, strandedAfterSeconds);
-      if (stranded.length) await this.deps.queues.enqueue(stranded);
-    } catch (error) {
-      this.deps.log.warn('could not requeue stranded transfers', { error: (error as Error).message });
-    }
-  }
-}
-
-function shareContext(transfer: TransferRecord, agreement: Agreement, attempt: number): Omit<ShareContext, 'event'> {
-  return {
-    transferId: transfer.id,
-    supplier: transfer.supplier,
-    recipient: agreement.legalName,
-    operation: transfer.operation,
-    purpose: transfer.purpose,
-    basis: { type: transfer.basisType, reference: transfer.basisReference },
-    subject: transfer.subjectHash,
-    agreementReference: transfer.agreementReference,
-    schemaId: transfer.schemaId,
-    fieldsShared: transfer.fieldsShared,
-    fieldsWithheld: transfer.fieldsWithheld,
-    categories: transfer.categories,
-    attempt,
-  };
 }

@@ -23,6 +23,8 @@ export interface EnvConfig {
   apiKeysFile: string;
   logLevel: (typeof logLevels)[number];
   production: boolean;
+  /** How soon work lost with a dead worker process or an emptied Redis is taken up again. */
+  recoveryMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -61,6 +63,7 @@ export function loadEnv(env: Env = process.env, warn: (line: string) => void = c
     apiKeysFile: apiKeysFile(env),
     logLevel,
     production,
+    recoveryMs: recoveryMs(env.SGW_RECOVERY_MS),
   };
 }
 
@@ -79,6 +82,13 @@ function port(raw: string | undefined): number {
   // Digits only: Number() would read ' ' as 0 (a random port) and '0x1F90' as 8080.
   const value = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
+  return value;
+}
+
+function recoveryMs(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 30_000;
+  const value = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 1000 && value <= 3_600_000)) throw new ConfigError('SGW_RECOVERY_MS', 'must be a whole number of milliseconds from 1000 to 3600000');
   return value;
 }
 

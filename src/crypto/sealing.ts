@@ -1,22 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
-
-const poolSize = 4096;
-let pool = Buffer.alloc(0);
-let poolOffset = 0;
-
-/**
- * Fresh random bytes (IVs, data keys) cut from a pool that is refilled 4 KB at a time: each call into
- * OpenSSL costs about as much as 4 KB of output, and intake draws three small values per request. Node's
- * randomUUID pools its randomness the same way. Every byte is handed out once.
- */
-export function randomBytesFromPool(size: number): Buffer {
-  if (poolOffset + size > pool.length) {
-    pool = randomFillSync(Buffer.allocUnsafeSlow(Math.max(poolSize, size)));
-    poolOffset = 0;
-  }
-  poolOffset += size;
-  return pool.subarray(poolOffset - size, poolOffset);
-}
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 const algorithm = 'aes-256-gcm';
 const ivLength = 12;
@@ -24,7 +6,7 @@ const tagLength = 16;
 
 /** AES-256-GCM: iv ‖ tag ‖ ciphertext, bound to `associatedData` so a sealed value cannot be moved to another row. */
 export function seal(key: Buffer, plaintext: Buffer, associatedData: string): Buffer {
-  const iv = randomBytesFromPool(ivLength);
+  const iv = randomBytes(ivLength);
   const cipher = createCipheriv(algorithm, key, iv, { authTagLength: tagLength });
   cipher.setAAD(Buffer.from(associatedData));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -38,6 +20,37 @@ export function unseal(key: Buffer, sealed: Buffer, associatedData: string): Buf
   decipher.setAAD(Buffer.from(associatedData));
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(sealed.subarray(ivLength + tagLength)), decipher.final()]);
+}
+
+/** A transfer's payload sealed under a data key of its own, and that key wrapped by the master key. */
+export interface SealedPayload {
+  wrappedKey: Buffer;
+  sealedPayload: Buffer;
+}
+
+const keyContext = (transferId: string) => `data-key:${transferId}`;
+
+/**
+ * Seals a transfer's payload under a fresh data key, which leaves only wrapped by the master key: the
+ * plaintext key is wiped before this returns. Destroying the wrapped key (erasure) shreds the payload.
+ */
+export function sealPayload(masterKey: Buffer, transferId: string, plaintext: Buffer): SealedPayload {
+  const dataKey = randomBytes(32);
+  try {
+    return { wrappedKey: seal(masterKey, dataKey, keyContext(transferId)), sealedPayload: seal(dataKey, plaintext, transferId) };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** The payload of `sealPayload`; the unwrapped data key is wiped before this returns. */
+export function unsealPayload(masterKey: Buffer, transferId: string, { wrappedKey, sealedPayload }: SealedPayload): Buffer {
+  const dataKey = unseal(masterKey, wrappedKey, keyContext(transferId));
+  try {
+    return unseal(dataKey, sealedPayload, transferId);
+  } finally {
+    dataKey.fill(0);
+  }
 }
 
 /** Keyed hash of a subject id: lets the log be searched by subject without holding the id. */

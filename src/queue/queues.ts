@@ -65,6 +65,18 @@ export class DeliveryQueues {
     return queue;
   }
 
+  /** Whether this process has a delivery policy, so a queue, for the supplier. */
+  serves(supplier: string): boolean {
+    return this.policies.has(supplier);
+  }
+
+  /** Those of `transferIds` whose job is not in the supplier's queue (in any state). */
+  async withoutJob(supplier: string, transferIds: string[]): Promise<string[]> {
+    const queue = this.queue(supplier);
+    const found = await this.connection.pipeline(transferIds.map((id) => ['exists', queue.toKey(id)])).exec();
+    return transferIds.filter((_, index) => found?.[index]?.[1] === 0);
+  }
+
   /** Adds one job per transfer; the transfer id is the job id, so adding twice is harmless. */
   async enqueue(transfers: { id: string; supplier: string }[]): Promise<void> {
     const suppliers = new Set(transfers.map((transfer) => transfer.supplier));

@@ -11,13 +11,13 @@ export interface TransferRecord {
   schemaId: string;
   agreementReference: string;
   subjectHash: string;
-  subjectKeyId: string;
   purpose: string;
   basisType: string;
   basisReference: string | null;
   fieldsShared: string[];
   fieldsWithheld: string[];
   categories: string[];
+  wrappedKey: Buffer | null;
   sealedPayload: Buffer | null;
   status: TransferStatus;
   attempts: number;
@@ -46,8 +46,8 @@ export function transferView(record: TransferRecord) {
   };
 }
 
-const columns = `id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, subject_key_id, purpose, basis_type,
-  basis_reference, fields_shared, fields_withheld, categories, sealed_payload, status, attempts, last_error_code, last_error_detail,
+const columns = `id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, purpose, basis_type,
+  basis_reference, fields_shared, fields_withheld, categories, wrapped_key, sealed_payload, status, attempts, last_error_code, last_error_detail,
   supplier_reference, delivery_state, created_at, updated_at`;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -84,12 +84,21 @@ export async function markError(tx: Queryable, id: string, status: TransferStatu
   await tx.query(`update transfers set status = $2, last_error_code = $3, last_error_detail = $4, updated_at = now() where id = $1`, [id, status, code, detail]);
 }
 
-/** Transfers that wait for delivery but may have lost their job (Redis failed after the commit). */
-export async function strandedTransfers(db: Queryable, olderThanSeconds: number, limit = 500): Promise<{ id: string; supplier: string }[]> {
-  return db.query(
-    `select id, supplier from transfers where status = 'queued' and updated_at < now() - make_interval(secs => $1) order by updated_at limit $2`,
-    [olderThanSeconds, limit],
+export interface StrandedTransfer {
+  id: string;
+  supplier: string;
+  updatedAt: Date;
+}
+
+/** Transfers waiting for delivery, untouched for `olderThanMs`, in (updated_at, id) order after `after`: those that may have lost their job. */
+export async function strandedTransfers(db: Queryable, olderThanMs: number, after: StrandedTransfer | undefined, limit: number): Promise<StrandedTransfer[]> {
+  const rows = await db.query<{ id: string; supplier: string; updated_at: Date }>(
+    `select id, supplier, updated_at from transfers
+     where status = 'queued' and updated_at < now() - make_interval(secs => $1) and (updated_at, id) > ($2::timestamptz, $3::uuid)
+     order by updated_at, id limit $4`,
+    [olderThanMs / 1000, after?.updatedAt ?? new Date(0), after?.id ?? '00000000-0000-0000-0000-000000000000', limit],
   );
+  return rows.map((row) => ({ id: row.id, supplier: row.supplier, updatedAt: new Date(row.updated_at) }));
 }
 
 function toRecord(row: Record<string, unknown>): TransferRecord {
@@ -101,13 +110,13 @@ function toRecord(row: Record<string, unknown>): TransferRecord {
     schemaId: row.schema_id as string,
     agreementReference: row.agreement_reference as string,
     subjectHash: row.subject_hash as string,
-    subjectKeyId: row.subject_key_id as string,
     purpose: row.purpose as string,
     basisType: row.basis_type as string,
     basisReference: row.basis_reference as string | null,
     fieldsShared: row.fields_shared as string[],
     fieldsWithheld: row.fields_withheld as string[],
     categories: row.categories as string[],
+    wrappedKey: row.wrapped_key ? Buffer.from(row.wrapped_key as Uint8Array) : null,
     sealedPayload: row.sealed_payload ? Buffer.from(row.sealed_payload as Uint8Array) : null,
     status: row.status as TransferStatus,
     attempts: Number(row.attempts),

@@ -72,7 +72,7 @@ test('no canary value and no plain subject id appears in Redis, logs, answers, t
   // Refused by the agreement, and rejected by the supplier.
   expect((await post('refused transfer', { ...body(), purpose: 'marketing' })).status).toBe(403);
   const taken = await post('transfer of a taken domain', body(`taken-${uniqueName('jansen-')}.nl`));
-  expect(await transferStatus(gateway, taken.json.id, ['failed'])).toMatchObject({ lastError: { code: 'domain_taken' } });
+  expect(await transferStatus(gateway, taken.json.id, ['failed'])).toMatchObject({ lastError: { code: 'supplier.rejected.domain_taken' } });
 
   // Everything ops and privacy staff can read.
   const transferIds = [accepted.json.id, taken.json.id];

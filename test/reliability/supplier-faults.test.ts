@@ -55,7 +55,7 @@ test.each([
     const entries = await sharesOfTransfer(gateway, transfer.subjectId, transfer.id);
     expect(entries).toEqual([
       expect.objectContaining({ event: 'delivery.attempted', attempt: 1 }),
-      expect.objectContaining({ event: 'delivery.failed', attempt: 1, errorCode: 'rate_limited', retryable: true, outcomeUnknown: false }),
+      expect.objectContaining({ event: 'delivery.failed', attempt: 1, errorCode: 'supplier.rate_limited', retryable: true, outcomeUnknown: false }),
       expect.objectContaining({ event: 'delivery.attempted', attempt: 2 }),
       expect.objectContaining({ event: 'delivery.succeeded', attempt: 2, confirmedBy: 'delivery' }),
     ]);
@@ -77,9 +77,9 @@ test('unavailable: 500 then 503 are retried with growing backoff, then the domai
   expect(entries).toEqual([
     expect.objectContaining({ event: 'delivery.attempted', attempt: 1 }),
     // A 500 may come after Openprovider acted; a 503 means it did not take the request in.
-    expect.objectContaining({ event: 'delivery.failed', attempt: 1, errorCode: 'http_500', retryable: true, outcomeUnknown: true }),
+    expect.objectContaining({ event: 'delivery.failed', attempt: 1, errorCode: 'supplier.unavailable.http_500', retryable: true, outcomeUnknown: true }),
     expect.objectContaining({ event: 'delivery.attempted', attempt: 2 }),
-    expect.objectContaining({ event: 'delivery.failed', attempt: 2, errorCode: 'http_503', retryable: true, outcomeUnknown: false }),
+    expect.objectContaining({ event: 'delivery.failed', attempt: 2, errorCode: 'supplier.unavailable.http_503', retryable: true, outcomeUnknown: false }),
     expect.objectContaining({ event: 'delivery.attempted', attempt: 3 }),
     expect.objectContaining({ event: 'delivery.succeeded', attempt: 3, confirmedBy: 'delivery' }),
   ]);
@@ -92,7 +92,7 @@ test('rejected: a taken domain fails at once with its reason, and is never retri
   const postsBefore = requestsTo('POST /domains');
   const transfer = await submit(`taken-${uniqueName('')}.nl`);
 
-  expect(await transferStatus(gateway, transfer.id, finalStatuses)).toMatchObject({ status: 'failed', attempts: 1, lastError: { code: 'domain_taken' } });
+  expect(await transferStatus(gateway, transfer.id, finalStatuses)).toMatchObject({ status: 'failed', attempts: 1, lastError: { code: 'supplier.rejected.domain_taken' } });
   // The job ends failed after one of its 8 allowed attempts: no retry is pending anywhere.
   const job = await waitFor(async () => {
     const found = await queue.getJob(transfer.id);
@@ -103,7 +103,7 @@ test('rejected: a taken domain fails at once with its reason, and is never retri
   expect(requestsTo('POST /domains') - postsBefore).toBe(1);
   expect(await sharesOfTransfer(gateway, transfer.subjectId, transfer.id)).toEqual([
     expect.objectContaining({ event: 'delivery.attempted', attempt: 1 }),
-    expect.objectContaining({ event: 'delivery.failed', attempt: 1, errorCode: 'domain_taken', retryable: false, outcomeUnknown: false }),
+    expect.objectContaining({ event: 'delivery.failed', attempt: 1, errorCode: 'supplier.rejected.domain_taken', retryable: false, outcomeUnknown: false }),
   ]);
 });
 
@@ -113,14 +113,15 @@ test('lost response: the domain was registered but the answer lost; the retry lo
   gateway.sandbox.faults.inject({ kind: 'drop_response', method: 'POST', path: '/domains' });
   const transfer = await submit();
 
-  expect(await transferStatus(gateway, transfer.id, finalStatuses)).toMatchObject({ status: 'delivered', attempts: 1, lastError: null });
+  // The second attempt only looks up what the first one sent.
+  expect(await transferStatus(gateway, transfer.id, finalStatuses)).toMatchObject({ status: 'delivered', attempts: 2, lastError: null });
   const [domain, ...more] = registered(transfer.domain);
   expect(more).toEqual([]);
   expect(requestsTo('POST /domains') - postsBefore).toBe(1);
   expect(requestsTo('GET /domains') - lookupsBefore).toBe(1);
   expect(await sharesOfTransfer(gateway, transfer.subjectId, transfer.id)).toEqual([
     expect.objectContaining({ event: 'delivery.attempted', attempt: 1 }),
-    expect.objectContaining({ event: 'delivery.failed', attempt: 1, errorCode: 'connection_lost', retryable: true, outcomeUnknown: true }),
-    expect.objectContaining({ event: 'delivery.succeeded', attempt: 1, confirmedBy: 'lookup', supplierReference: String(domain.id), sentDigest: null }),
+    expect.objectContaining({ event: 'delivery.failed', attempt: 1, errorCode: 'supplier.unavailable.connection_lost', retryable: true, outcomeUnknown: true }),
+    expect.objectContaining({ event: 'delivery.succeeded', attempt: 2, confirmedBy: 'lookup', supplierReference: String(domain.id), sentDigest: null }),
   ]);
 });

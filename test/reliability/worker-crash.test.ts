@@ -34,13 +34,13 @@ test('killed mid-delivery: the restarted gateway finds the domain by lookup and 
 
   const second = await fixture.start();
   const delivered = await second.whileRunning(transferStatus(second, transferId, ['delivered', 'failed', 'unknown'], 100_000));
-  expect(delivered).toMatchObject({ status: 'delivered', attempts: 1, lastError: null });
+  expect(delivered).toMatchObject({ status: 'delivered', attempts: 2, lastError: null });
   const [domain, ...more] = sandbox.domains().filter((registered) => registered.name === body.data.domain);
   expect(more).toEqual([]);
   expect(sandbox.requests()['POST /domains']).toBe(1);
   expect(await sharesOfTransfer(second, body.subject.id, transferId)).toEqual([
     expect.objectContaining({ event: 'delivery.attempted', attempt: 1 }),
-    expect.objectContaining({ event: 'delivery.succeeded', attempt: 1, confirmedBy: 'lookup', supplierReference: String(domain.id) }),
+    expect.objectContaining({ event: 'delivery.succeeded', attempt: 2, confirmedBy: 'lookup', supplierReference: String(domain.id) }),
   ]);
 
   second.process.kill('SIGTERM');

@@ -48,6 +48,7 @@ export async function startTestGateway({ database = 'postgres', queue, env: over
     apiKeysFile: path.join(dataDir, 'api-keys.json'),
     logLevel: 'debug',
     production: false,
+    recoveryMs: 30_000,
     ...overrides,
   };
   const supplier = sandboxSupplier(sandbox, queue);

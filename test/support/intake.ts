@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadAgreements, schemasDir } from '../../src/agreements/agreements';
 import { defaultQueuePolicy } from '../../src/config/suppliers';
 import { createLogger } from '../../src/log/logger';
 import { DeliveryQueues, producerConnection } from '../../src/queue/queues';
@@ -12,8 +13,8 @@ export interface IntakeFixture {
   /** Migrated. */
   database: TestDatabase;
   queues: DeliveryQueues;
-  /** A started intake writing to `db` (the fixture's database unless given); intakes made here share their keys, as the processes of one deployment do. */
-  newIntake(db?: Database): Promise<Intake>;
+  /** An intake writing to `db` and `queues` (the fixture's unless given); intakes made here share their keys, as the processes of one deployment do. */
+  newIntake(db?: Database, queues?: DeliveryQueues): Intake;
   /** Closes every intake made here, then removes the queue keys and the database. */
   close(): Promise<void>;
 }
@@ -31,10 +32,9 @@ export async function createIntakeFixture(): Promise<IntakeFixture> {
   return {
     database,
     queues,
-    async newIntake(db = database.db) {
-      const intake = new Intake({ db, queues, masterKey, subjectHashKey, log: createLogger('error') });
+    newIntake(db = database.db, queuesOfIntake = queues) {
+      const intake = new Intake({ db, queues: queuesOfIntake, agreements: loadAgreements(schemasDir), masterKey, subjectHashKey, log: createLogger('error') });
       intakes.push(intake);
-      await intake.start();
       return intake;
     },
     async close() {

@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => fixture.close());
 
 test('close() finishes the requests under way, then new ones get 503', async () => {
-  const intake = await fixture.newIntake();
+  const intake = fixture.newIntake();
   const underway = Array.from({ length: 20 }, () => intake.accept('key-provisioning', uniqueName('idem-'), JSON.stringify(registerBody())));
   await intake.close();
 

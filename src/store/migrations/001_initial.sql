@@ -1,30 +1,25 @@
--- Wrapped per-subject data keys. Erasure destroys the key (wrapped_key := null), which shreds every
--- payload sealed with it. A subject erased and later ordering again gets a new key.
-create table subject_keys (
-  id uuid primary key,
-  subject_hash text not null,
-  wrapped_key bytea,
-  created_at timestamptz not null default now(),
-  destroyed_at timestamptz
-);
-create unique index subject_keys_active on subject_keys (subject_hash) where destroyed_at is null;
-
--- No plaintext here: the minimised payload is sealed with the subject's key, the transfer id as associated data.
+-- No plaintext here. Each transfer's minimised payload is sealed (AES-256-GCM) under a data key of its own,
+-- and that key is stored wrapped by the master key beside it, both bound to the transfer id. Erasure nulls
+-- every wrapped key of the subject (crypto-shredding): the sealed bytes that remain, here and in any backup
+-- taken after, are undecryptable.
 create table transfers (
   id uuid primary key,
   api_key_id text not null,
+  -- The caller's Idempotency-Key, per API key: a retry with it replays this transfer's answer.
+  idempotency_key text not null,
+  request_hash text not null,
   supplier text not null,
   operation text not null,
   schema_id text not null,
   agreement_reference text not null,
   subject_hash text not null,
-  subject_key_id uuid not null references subject_keys (id),
   purpose text not null,
   basis_type text not null,
   basis_reference text,
   fields_shared jsonb not null,
   fields_withheld jsonb not null,
   categories jsonb not null,
+  wrapped_key bytea,
   sealed_payload bytea,
   status text not null default 'queued'
     check (status in ('queued', 'delivering', 'delivered', 'failed', 'cancelled', 'unknown')),
@@ -32,24 +27,16 @@ create table transfers (
   last_error_code text,
   last_error_detail text,
   supplier_reference text,
+  -- What the connector recorded of its delivery between attempts: the supplier's identifiers, no personal value.
+  delivery_state jsonb not null default '{}'::jsonb,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+create unique index transfers_idempotency on transfers (api_key_id, idempotency_key);
 create index transfers_status on transfers (status, updated_at);
 create index transfers_subject on transfers (subject_hash);
 
--- Keyed per API key. The stored response holds ids and field names only.
-create table idempotency_keys (
-  api_key_id text not null,
-  key text not null,
-  request_hash text not null,
-  transfer_id uuid not null references transfers (id),
-  response jsonb not null,
-  created_at timestamptz not null default now(),
-  primary key (api_key_id, key)
-);
-
--- The shares log: insert-only, hash-chained over RFC 8785 canonical JSON of each entry.
+-- The shares log: insert-only, hash-chained over RFC 8785 canonical JSON of each entry (docs/shares-log.md).
 create table share_log (
   seq bigint primary key,
   entry jsonb not null,
@@ -76,52 +63,57 @@ create table log_consultations (
   at timestamptz not null default now()
 );
 
--- Intake in one round trip for a whole batch of requests (group commit). Per item, in order: the
--- idempotency claim (another process holding it → in_flight), replay or mismatch of an earlier claim,
--- the subject key (the subject already has another → rekey, answered with that key so the caller seals
--- again), then the transfer and its idempotency record.
+-- One row of an intake batch, as the intake sends it.
+create type sgw_transfer_item as (
+  "transferId" uuid, "apiKeyId" text, "idempotencyKey" text, "requestHash" text, "subjectHash" text, supplier text,
+  operation text, "schemaId" text, "agreementReference" text, purpose text, "basisType" text, "basisReference" text,
+  "fieldsShared" jsonb, "fieldsWithheld" jsonb, categories jsonb, "wrappedKey" text, "sealedPayload" text
+);
+
+-- Intake for a whole batch in one statement and one commit (group commit). Each item is a new transfer
+-- unless its idempotency claim is held by another session (in_flight) or its key names an earlier
+-- transfer (replay when the request is the same, mismatch when not); the answers come in item order.
 create function sgw_accept_transfers(items jsonb) returns jsonb language plpgsql as $$
 declare
-  item jsonb;
+  created uuid[];
+  item sgw_transfer_item;
   earlier record;
-  active record;
   results jsonb := '[]'::jsonb;
 begin
-  for item in select value from jsonb_array_elements(items) loop
-    if not pg_try_advisory_xact_lock(hashtextextended((item ->> 'apiKeyId') || ':' || (item ->> 'idempotencyKey'), 0)) then
-      results := results || jsonb_build_object('outcome', 'in_flight');
+  with input as materialized (
+    select x.*, pg_try_advisory_xact_lock(hashtextextended(x."apiKeyId" || ':' || x."idempotencyKey", 0)) as claimed
+    from jsonb_populate_recordset(null::sgw_transfer_item, items) x
+  ), inserted as (
+    insert into transfers (id, api_key_id, idempotency_key, request_hash, supplier, operation, schema_id, agreement_reference,
+        subject_hash, purpose, basis_type, basis_reference, fields_shared, fields_withheld, categories, wrapped_key, sealed_payload)
+      select "transferId", "apiKeyId", "idempotencyKey", "requestHash", supplier, operation, "schemaId", "agreementReference",
+        "subjectHash", purpose, "basisType", "basisReference", "fieldsShared", "fieldsWithheld", categories,
+        decode("wrappedKey", 'base64'), decode("sealedPayload", 'base64')
+      from input where claimed
+      on conflict (api_key_id, idempotency_key) do nothing
+      returning id
+  )
+  select coalesce(array_agg(id), '{}') into created from inserted;
+  if cardinality(created) = jsonb_array_length(items) then
+    return (select coalesce(jsonb_agg('{"outcome": "created"}'::jsonb), '[]') from generate_series(1, cardinality(created)));
+  end if;
+
+  for item in select * from jsonb_populate_recordset(null::sgw_transfer_item, items) loop
+    if item."transferId" = any(created) then
+      results := results || '{"outcome": "created"}'::jsonb;
       continue;
     end if;
-    select i.request_hash, i.response, t.status into earlier
-      from idempotency_keys i join transfers t on t.id = i.transfer_id
-      where i.api_key_id = item ->> 'apiKeyId' and i.key = item ->> 'idempotencyKey';
-    if found then
-      results := results || jsonb_build_object(
-        'outcome', case when earlier.request_hash = item ->> 'requestHash' then 'replay' else 'mismatch' end,
-        'response', earlier.response, 'status', earlier.status);
+    -- Held by this transaction already, unless another session holds it.
+    if not pg_try_advisory_xact_lock(hashtextextended(item."apiKeyId" || ':' || item."idempotencyKey", 0)) then
+      results := results || '{"outcome": "in_flight"}'::jsonb;
       continue;
     end if;
-    if item ? 'wrappedKey' then
-      insert into subject_keys (id, subject_hash, wrapped_key)
-        values ((item ->> 'subjectKeyId')::uuid, item ->> 'subjectHash', decode(item ->> 'wrappedKey', 'base64'))
-        on conflict (subject_hash) where destroyed_at is null do nothing;
-    end if;
-    select id, wrapped_key into active from subject_keys where subject_hash = item ->> 'subjectHash' and destroyed_at is null;
-    if not found or active.id <> (item ->> 'subjectKeyId')::uuid then
-      results := results || case when found
-        then jsonb_build_object('outcome', 'rekey', 'subjectKeyId', active.id, 'wrappedKey', encode(active.wrapped_key, 'base64'))
-        else jsonb_build_object('outcome', 'rekey') end;
-      continue;
-    end if;
-    insert into transfers (id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, subject_key_id,
-        purpose, basis_type, basis_reference, fields_shared, fields_withheld, categories, sealed_payload)
-      values ((item ->> 'transferId')::uuid, item ->> 'apiKeyId', item ->> 'supplier', item ->> 'operation', item ->> 'schemaId',
-        item ->> 'agreementReference', item ->> 'subjectHash', (item ->> 'subjectKeyId')::uuid, item ->> 'purpose',
-        item ->> 'basisType', item ->> 'basisReference', item -> 'fieldsShared', item -> 'fieldsWithheld', item -> 'categories',
-        decode(item ->> 'sealedPayload', 'base64'));
-    insert into idempotency_keys (api_key_id, key, request_hash, transfer_id, response)
-      values (item ->> 'apiKeyId', item ->> 'idempotencyKey', item ->> 'requestHash', (item ->> 'transferId')::uuid, item -> 'response');
-    results := results || jsonb_build_object('outcome', 'created');
+    select * into earlier from transfers t where t.api_key_id = item."apiKeyId" and t.idempotency_key = item."idempotencyKey";
+    results := results || jsonb_build_object(
+      'outcome', case when earlier.request_hash = item."requestHash" then 'replay' else 'mismatch' end,
+      'status', earlier.status,
+      'response', jsonb_build_object('id', earlier.id, 'status', 'queued', 'supplier', earlier.supplier, 'operation', earlier.operation,
+        'fieldsShared', earlier.fields_shared, 'fieldsWithheld', earlier.fields_withheld));
   end loop;
   return results;
 end $$;
