@@ -6,6 +6,7 @@ import { createApp } from './api/app';
 import { Readiness } from './api/readiness';
 import type { EnvConfig } from './config/env';
 import { ConfigError } from './config/config-error';
+import { checkKeys } from './crypto/key-check';
 import type { SupplierConfig } from './config/suppliers';
 import type { Connector, ConnectorDefinition } from './connector-kit';
 import { connected, DeliveryQueues, producerConnection } from './queue/queues';
@@ -36,6 +37,10 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
     if (!agreements.has(supplier.id)) throw new ConfigError('SGW_SUPPLIERS_FILE', `names supplier "${supplier.id}", which has no schemas/${supplier.id}/agreement.json`);
   }
   const db = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, schema: databaseSchema });
+  await checkKeys(db, env.masterKey, env.subjectHashKey).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
   const redis = producerConnection(env.redisUrl);
   redis.on('error', () => undefined); // readiness reports it; ioredis reconnects by itself
   await connected(redis);

@@ -17,6 +17,7 @@ export interface BatcherOptions {
 export class Batcher<Item, Result> {
   private waiting: { item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }[] = [];
   private inFlight = 0;
+  private readonly drains = new Set<Promise<void>>();
   private readonly maxInFlight: number;
   private readonly maxBatch: number;
   private readonly minFill: number;
@@ -33,8 +34,16 @@ export class Batcher<Item, Result> {
   submit(item: Item): Promise<Result> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (this.inFlight === 0 || (this.inFlight < this.maxInFlight && this.waiting.length >= this.minFill)) void this.drain();
+      if (this.inFlight === 0 || (this.inFlight < this.maxInFlight && this.waiting.length >= this.minFill)) {
+        const drain = this.drain().finally(() => this.drains.delete(drain));
+        this.drains.add(drain);
+      }
     });
+  }
+
+  /** Resolves once every item submitted so far has been processed, including those whose callers stopped waiting. */
+  async idle(): Promise<void> {
+    while (this.drains.size) await Promise.all(this.drains);
   }
 
   private async drain(): Promise<void> {

@@ -29,8 +29,9 @@ const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
  * two seconds. The batch may still commit later; the caller's retry with the same key then replays it.
  */
 const intakeDeadlineMs = 1800;
-/** How long a batch's answers wait for Redis to take its jobs; a job added later, or by the sweep, is as good. */
+/** How long a batch's answers wait for Redis to take its jobs, and a closing intake: a job added later, or by the sweep, is as good. */
 const enqueueWaitMs = 500;
+const enqueueCloseWaitMs = 5000;
 
 /**
  * Intake: idempotency → agreement and purpose/basis → minimise → validate → seal → transfers row → job → 202.
@@ -40,7 +41,7 @@ const enqueueWaitMs = 500;
  */
 export class Intake {
   private readonly inFlight = new Set<string>();
-  /** Every request being accepted: close() lets them finish, so that a caller who hung up still gets its row and job. */
+  /** Every request being accepted and every enqueue: close() lets them finish, so that a caller who hung up still gets its row and job. */
   private readonly underway = new Set<Promise<unknown>>();
   private closing = false;
   private readonly prepare: ReturnType<typeof preparer>;
@@ -51,16 +52,21 @@ export class Intake {
     this.prepare = preparer(deps.agreements, deps);
   }
 
-  /** Once the server takes no more requests: finishes those under way. */
+  /** Once the server takes no more requests: finishes those under way, down to the last job, even where a caller stopped waiting. */
   async close(): Promise<void> {
     this.closing = true;
+    await Promise.allSettled(this.underway);
+    await this.writing.idle();
     await Promise.allSettled(this.underway);
   }
 
   /** `body` is the request's JSON text, as sent. */
   async accept(apiKeyId: string, idempotencyKey: string | undefined, body: string): Promise<AcceptedTransfer> {
     if (this.closing) throw problems.unavailable('This gateway process, which is stopping,');
-    const work = this.acceptNow(apiKeyId, idempotencyKey, body);
+    return this.track(this.acceptNow(apiKeyId, idempotencyKey, body));
+  }
+
+  private async track<T>(work: Promise<T>): Promise<T> {
     this.underway.add(work);
     try {
       return await work;
@@ -122,11 +128,13 @@ export class Intake {
           return inFlightProblem();
       }
     });
-    // The rows are committed: whether or not Redis takes the jobs in time, the answers are 202.
+    // The rows are committed: whether or not Redis takes the jobs in time, the answers are 202, and a job
+    // Redis never takes is added by the workers' sweep. A close waits a while longer for them.
     const enqueued = this.deps.queues.enqueue(toQueue).catch((error: Error) => {
       this.deps.log.error('enqueue failed; the transfers are committed and the workers queue them again', { count: toQueue.length, errorName: error.name });
     });
-    await Promise.race([enqueued, new Promise((resolve) => setTimeout(resolve, enqueueWaitMs).unref())]);
+    void this.track(within(enqueued, enqueueCloseWaitMs));
+    await within(enqueued, enqueueWaitMs);
     return results;
   }
 
@@ -153,6 +161,11 @@ function refusedByDatabase(code: string | undefined): Problem {
   return code?.startsWith('22') || code?.startsWith('23')
     ? problems.invalid([{ pointer: '/', detail: 'holds a value the gateway cannot store' }])
     : problems.unavailable('The database');
+}
+
+/** Resolves when `work` does, or after `ms`, whichever is first. */
+function within(work: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([work, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -67,20 +67,28 @@ function postAndHangUp(url: string, token: string): Promise<void> {
 
 test('SIGTERM while transfer requests are under way, their callers gone: each is finished (row and job), nothing fails, exit 0', async () => {
   const gateway = await fixture.start({ SGW_ROLE: 'api' });
-  await Promise.all(Array.from({ length: 50 }, () => postAndHangUp(gateway.url, fixture.keys.provisioning)));
-  // Long enough for the gateway to read the requests, short of finishing them.
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  gateway.process.kill('SIGTERM');
-  expect(await gateway.exited).toEqual({ code: 0, signal: null });
-
-  expect(gateway.output()).not.toMatch(/"level":"error"/);
-  const transfers = await fixture.query<{ id: string }>(`select id from transfers where idempotency_key like 'hangup-%'`);
-  expect(transfers.length).toBeGreaterThan(0);
-  const redis = new IORedis(testRedisUrl);
+  // Every intake batch takes a second to commit, so that requests are still under way when SIGTERM comes.
+  await fixture.query(`create function slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(1); return null; end $$`);
+  await fixture.query('create trigger slow_commit after insert on transfers for each statement execute function slow_commit()');
   try {
-    const jobs = await Promise.all(transfers.map(({ id }) => redis.exists(`${fixture.queuePrefix}:${deliveryQueueName('openprovider')}:${id}`)));
-    expect(jobs.filter((exists) => !exists)).toEqual([]);
+    await Promise.all(Array.from({ length: 50 }, () => postAndHangUp(gateway.url, fixture.keys.provisioning)));
+    await waitFor(async () => (await fixture.query(`select 1 from pg_stat_activity where state = 'active' and query like '%sgw_accept_transfers%'`)).length > 0, 'an intake batch to be writing');
+    const [{ count: committedAtSigterm }] = await fixture.query<{ count: string }>(`select count(*) from transfers where idempotency_key like 'hangup-%'`);
+    gateway.process.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+
+    expect(Number(committedAtSigterm)).toBe(0);
+    expect(gateway.output()).not.toMatch(/"level":"error"/);
+    const transfers = await fixture.query<{ id: string }>(`select id from transfers where idempotency_key like 'hangup-%'`);
+    expect(transfers.length).toBeGreaterThan(0);
+    const redis = new IORedis(testRedisUrl);
+    try {
+      const jobs = await Promise.all(transfers.map(({ id }) => redis.exists(`${fixture.queuePrefix}:${deliveryQueueName('openprovider')}:${id}`)));
+      expect(jobs.filter((exists) => !exists)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   } finally {
-    redis.disconnect();
+    await fixture.query('drop trigger slow_commit on transfers');
   }
 }, 60_000);

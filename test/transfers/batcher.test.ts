@@ -30,6 +30,21 @@ function controlledWriter() {
 }
 
 describe('Batcher', () => {
+  test('idle() waits for every submitted item, also those waiting behind a batch in flight', async () => {
+    const writer = controlledWriter();
+    const batcher = new Batcher(writer.writeBatch, { maxInFlight: 1 });
+    void batcher.submit(1);
+    void batcher.submit(2);
+    let idle = false;
+    const whenIdle = batcher.idle().then(() => (idle = true));
+    await writer.finish();
+    expect(writer.batches).toEqual([[1], [2]]);
+    expect(idle).toBe(false);
+    await writer.finish();
+    await whenIdle;
+    expect(idle).toBe(true);
+  });
+
   test('a lone item is written at once, alone', async () => {
     const writer = controlledWriter();
     const batcher = new Batcher(writer.writeBatch);

@@ -36,6 +36,14 @@ create unique index transfers_idempotency on transfers (api_key_id, idempotency_
 create index transfers_status on transfers (status, updated_at);
 create index transfers_subject on transfers (subject_hash);
 
+-- A value sealed under the master key and one hashed under the subject hash key, written at the first start:
+-- a later start with other keys, which could neither open the payloads nor find a subject's entries, is refused.
+create table key_checks (
+  id integer primary key check (id = 1),
+  sealed_probe bytea not null,
+  subject_hash_probe text not null
+);
+
 -- The shares log: insert-only, hash-chained over RFC 8785 canonical JSON of each entry (docs/shares-log.md).
 create table share_log (
   seq bigint primary key,
