@@ -1,4 +1,15 @@
 #!/usr/bin/env node
-// The TypeScript sources run through tsx, as `npm start` does.
-require('tsx/cjs');
-require('../src/cli/main.ts');
+// In a checkout the sources run through tsx, a development dependency, as `npm start` does; where only the
+// production dependencies are installed (the container image), the build in dist/ runs.
+let sources = true;
+try {
+  require.resolve('tsx/cjs');
+} catch {
+  sources = false;
+}
+if (sources) {
+  require('tsx/cjs');
+  require('../src/cli/main.ts');
+} else {
+  require('../dist/src/cli/main.js');
+}
