@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { SupplierContractError, SupplierRejectedError, SupplierUnavailableError, sha256Hex } from '../../../src/connector-kit';
+import { SupplierContractError, SupplierRejectedError, sha256Hex } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
-import { initialsOf, splitDomain } from '../../../connectors/openprovider/operations/domain-register';
+import { customerTagOf, initialsOf } from '../../../connectors/openprovider/customers';
+import { splitDomain } from '../../../connectors/openprovider/operations/domain-register';
 import { splitPhone } from '../../../connectors/openprovider/phone';
-import { BASE_URL, ok, opError, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
-import { CANARY, registerPayload, recordingContext } from './support/payloads';
+import { BASE_URL, ok, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
+import { CANARY, TRANSFER_ID, registerPayload, recordingContext } from './support/payloads';
 import { swaggerErrors } from './support/swagger';
 
 const server = useMockOpenprovider();
@@ -36,6 +37,7 @@ describe('domain.register: what is sent', () => {
       address: { street: CANARY.street, number: '12', zipcode: CANARY.postalCode, city: CANARY.city, country: 'NL' },
       phone: { country_code: '+31', area_code: '20', subscriber_number: '1234567' },
       email: CANARY.email,
+      comments: customerTagOf(TRANSFER_ID),
     });
   });
 
@@ -109,31 +111,6 @@ describe('domain.register: what is sent', () => {
       SupplierContractError,
     );
     expect(received).toHaveLength(0);
-  });
-});
-
-describe('domain.register: the owner handle of a domain that did not come about', () => {
-  beforeEach(() => server.use(route('post', '/customers', () => ok({ handle: 'ZQ000042-NL' }))));
-
-  it.each([
-    ['refused (domain taken)', () => opError(400, 346, 'Domain exists'), SupplierRejectedError],
-    ['answered 503', () => opError(503, 1), SupplierUnavailableError],
-  ])('is deleted when Openprovider %s: no copy of the registrant stays behind for nothing', async (_, answer, errorType) => {
-    server.use(route('post', '/domains', answer));
-    await expect(connector().deliver('domain.register', registerPayload(), recordingContext())).rejects.toBeInstanceOf(errorType);
-    expect(receivedAt('DELETE', '/customers/ZQ000042-NL')).toHaveLength(1);
-  });
-
-  it('is kept when the answer was lost: the domain may exist and use it', async () => {
-    server.use(route('post', '/domains', () => opError(504, 1)));
-    await expect(connector().deliver('domain.register', registerPayload(), recordingContext())).rejects.toMatchObject({ outcomeUnknown: true });
-    expect(received.filter((request) => request.method === 'DELETE')).toEqual([]);
-  });
-
-  it("a failed delete leaves the delivery's own error in charge", async () => {
-    server.use(route('post', '/domains', () => opError(400, 346, 'Domain exists')), route('delete', '/customers/:handle', () => opError(500, 1)));
-    await expect(connector().deliver('domain.register', registerPayload(), recordingContext())).rejects.toMatchObject({ code: 'domain_taken' });
-    expect(receivedAt('DELETE', '/customers/ZQ000042-NL')).toHaveLength(1);
   });
 });
 

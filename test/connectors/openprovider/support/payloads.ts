@@ -1,4 +1,4 @@
-import type { DeliveryContext, Logger } from '../../../../src/connector-kit';
+import type { DeliveryContext, DeliveryState, Logger } from '../../../../src/connector-kit';
 import type { DomainRegisterPayload } from '../../../../connectors/openprovider/operations/domain-register';
 
 /** Values that must never show up in errors or logs; fake, and unlikely to occur by chance. */
@@ -11,6 +11,9 @@ export const CANARY = {
   postalCode: '9999ZZ',
   phone: '+31201234567',
 } as const;
+
+/** The transfer every recording context belongs to. */
+export const TRANSFER_ID = 'b3c1e7a2-5d4f-4e8a-9c6b-0f1e2d3c4b5a';
 
 let sequence = 0;
 
@@ -40,23 +43,35 @@ export function canariesIn(text: string): string[] {
 export interface RecordingContext extends DeliveryContext {
   /** Every log call, serialised. */
   lines: string[];
+  /** Every state recorded through `recordState`, in order. */
+  recorded: DeliveryState[];
 }
 
-export function recordingContext(signal: AbortSignal = new AbortController().signal): RecordingContext {
+/**
+ * A delivery context as the worker builds one for an attempt: `state` is what earlier attempts recorded,
+ * and stays as it was for the whole attempt; `recordState` only stores.
+ */
+export function recordingContext(signal: AbortSignal = new AbortController().signal, state: DeliveryState = {}): RecordingContext {
   const lines: string[] = [];
+  const recorded: DeliveryState[] = [];
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     lines.push(JSON.stringify({ level, message, fields }));
   };
   const log: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-  const ctx: RecordingContext = {
+  return {
     signal,
-    transferId: 'transfer-test-1',
+    transferId: TRANSFER_ID,
     log,
     lines,
-    state: {},
-    recordState: async (state) => {
-      ctx.state = state;
+    recorded,
+    state,
+    recordState: async (next) => {
+      recorded.push(next);
     },
   };
-  return ctx;
+}
+
+/** The context of the transfer's next attempt: what `earlier` recorded last is its state. */
+export function nextAttempt(earlier: RecordingContext): RecordingContext {
+  return recordingContext(new AbortController().signal, earlier.recorded.at(-1) ?? earlier.state);
 }
