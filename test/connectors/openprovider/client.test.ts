@@ -74,7 +74,7 @@ describe('openprovider login and token handling', () => {
     const connector = openprovider.create(config);
     const controller = new AbortController();
     const patient = connector.lookup('domain.register', registerPayload(), recordingContext());
-    const impatient = connector.lookup('domain.register', registerPayload(), recordingContext(controller.signal));
+    const impatient = connector.lookup('domain.register', registerPayload(), recordingContext({ signal: controller.signal }));
     setTimeout(() => controller.abort(), 50);
 
     const started = Date.now();
@@ -88,7 +88,7 @@ describe('openprovider login and token handling', () => {
   it('sends nothing for a call whose delivery was aborted before it', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(openprovider.create(config).deliver('domain.register', registerPayload(), recordingContext(controller.signal))).rejects.toMatchObject({
+    await expect(openprovider.create(config).deliver('domain.register', registerPayload(), recordingContext({ signal: controller.signal }))).rejects.toMatchObject({
       code: 'aborted',
       outcomeUnknown: false,
     });

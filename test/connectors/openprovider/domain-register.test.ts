@@ -8,7 +8,7 @@ import { customerTagOf, initialsOf } from '../../../connectors/openprovider/cust
 import { splitDomain } from '../../../connectors/openprovider/operations/domain-register';
 import { splitPhone } from '../../../connectors/openprovider/phone';
 import { BASE_URL, ok, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
-import { CANARY, TRANSFER_ID, registerPayload, recordingContext } from './support/payloads';
+import { CANARY, registerPayload, recordingContext } from './support/payloads';
 import { swaggerErrors } from './support/swagger';
 
 const server = useMockOpenprovider();
@@ -28,7 +28,8 @@ describe('domain.register: what is sent', () => {
   });
 
   it('creates the owner with a body that fits swagger customerCreateCustomerRequest', async () => {
-    await connector().deliver('domain.register', registerPayload(), recordingContext());
+    const ctx = recordingContext();
+    await connector().deliver('domain.register', registerPayload(), ctx);
 
     const body = sentJson('POST', '/customers');
     expect(swaggerErrors('customer', 'customerCreateCustomerRequest', body)).toEqual([]);
@@ -37,7 +38,7 @@ describe('domain.register: what is sent', () => {
       address: { street: CANARY.street, number: '12', zipcode: CANARY.postalCode, city: CANARY.city, country: 'NL' },
       phone: { country_code: '+31', area_code: '20', subscriber_number: '1234567' },
       email: CANARY.email,
-      comments: customerTagOf(TRANSFER_ID),
+      comments: customerTagOf(ctx.transferId),
     });
   });
 

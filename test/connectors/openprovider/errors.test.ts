@@ -35,7 +35,7 @@ async function failureOf(attempt: Promise<unknown>, logLines: string[]): Promise
 }
 
 function deliveryFailure(timeoutMs?: number, signal?: AbortSignal): Promise<ConnectorError> {
-  const ctx = recordingContext(signal);
+  const ctx = recordingContext({ signal });
   return failureOf(connector(timeoutMs).deliver('domain.register', registerPayload(), ctx), ctx.lines);
 }
 

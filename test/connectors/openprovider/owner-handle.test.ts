@@ -3,20 +3,23 @@ import { SupplierUnavailableError, sha256Hex } from '../../../src/connector-kit'
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { customerTagOf } from '../../../connectors/openprovider/customers';
 import { BASE_URL, ok, opError, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
-import { TRANSFER_ID, nextAttempt, recordingContext, registerPayload } from './support/payloads';
+import { nextAttempt, recordingContext, registerPayload } from './support/payloads';
 
 // Issue 10 point 4: one Openprovider customer (a copy of the registrant's data) per transfer, however many
 // attempts it takes, and none left behind by a transfer that fails for good.
 
 const server = useMockOpenprovider();
 const connector = () => openprovider.create({ baseUrl: BASE_URL, username: 'reseller-test', password: 'secret-test' });
+const TRANSFER_ID = 'b3c1e7a2-5d4f-4e8a-9c6b-0f1e2d3c4b5a';
 const tag = customerTagOf(TRANSFER_ID);
+/** An attempt of the transfer TRANSFER_ID, as the worker makes it. */
+const attempt = (state: Record<string, string> = {}) => recordingContext({ state, transferId: TRANSFER_ID });
 const paths = (method: string) => received.filter((request) => request.method === method).map((request) => request.path);
 const listing = (...customers: object[]) => ok({ results: customers, total: customers.length });
 
 describe('deliver: one owner handle per transfer', () => {
   it('records the tag before asking for the customer, and the handle before asking for the domain', async () => {
-    const ctx = recordingContext();
+    const ctx = attempt();
     const recordedWhenAsked: Record<string, unknown> = {};
     server.use(
       route('post', '/customers', () => {
@@ -39,7 +42,7 @@ describe('deliver: one owner handle per transfer', () => {
   it('a retry reuses the recorded handle: no second customer, and the digest still covers both bodies', async () => {
     const payload = registerPayload();
     server.use(route('post', '/customers', () => ok({ handle: 'ZQ000042-NL' })), route('post', '/domains', () => opError(503, 1)));
-    const first = recordingContext();
+    const first = attempt();
     await expect(connector().deliver('domain.register', payload, first)).rejects.toBeInstanceOf(SupplierUnavailableError);
 
     server.use(route('post', '/domains', () => ok({ id: 4242 })));
@@ -55,7 +58,7 @@ describe('deliver: one owner handle per transfer', () => {
 
   it('after a lost answer to the customer request, the retry finds that customer by its tag instead of making another', async () => {
     server.use(route('post', '/customers', () => HttpResponse.error()));
-    const first = recordingContext();
+    const first = attempt();
     await expect(connector().deliver('domain.register', registerPayload(), first)).rejects.toMatchObject({ outcomeUnknown: true });
     expect(first.recorded).toEqual([{ customerTag: tag }]);
 
@@ -78,7 +81,7 @@ describe('deliver: one owner handle per transfer', () => {
 
   it('when no tagged customer exists (the lost request never landed), the retry makes one, tagged the same', async () => {
     server.use(route('post', '/customers', () => HttpResponse.error()));
-    const first = recordingContext();
+    const first = attempt();
     await expect(connector().deliver('domain.register', registerPayload(), first)).rejects.toBeInstanceOf(SupplierUnavailableError);
 
     server.use(route('post', '/customers', () => ok({ handle: 'ZQ000043-NL' })));
@@ -92,7 +95,7 @@ describe('deliver: one owner handle per transfer', () => {
 
   it('leaves the handle of a refused domain to discard: deliver itself deletes nothing', async () => {
     server.use(route('post', '/domains', () => opError(400, 346, 'Domain exists')));
-    const ctx = recordingContext();
+    const ctx = attempt();
     await expect(connector().deliver('domain.register', registerPayload(), ctx)).rejects.toMatchObject({ code: 'domain_taken' });
     expect(paths('DELETE')).toEqual([]);
     expect(ctx.recorded.at(-1)).toEqual({ customerTag: tag, customerHandle: 'JJ000001-NL' });
@@ -101,7 +104,7 @@ describe('deliver: one owner handle per transfer', () => {
 
 describe('discard: nothing of a failed transfer stays at Openprovider', () => {
   const failedState = { customerTag: tag, customerHandle: 'ZQ000042-NL' };
-  const discard = (state: Record<string, string>) => connector().discard('domain.register', recordingContext(undefined, state));
+  const discard = (state: Record<string, string>) => connector().discard('domain.register', attempt(state));
 
   it('deletes the recorded handle and any customer that carries the transfer tag', async () => {
     server.use(route('get', '/customers', () => listing({ handle: 'ZQ000042-NL', comments: tag }, { handle: 'ZQ000044-NL', comments: tag })));
@@ -149,7 +152,7 @@ describe('discard: nothing of a failed transfer stays at Openprovider', () => {
   });
 
   it('refuses an operation it does not implement', async () => {
-    await expect(connector().discard('debt.collect', recordingContext(undefined, failedState))).rejects.toMatchObject({ code: 'unsupported_operation' });
+    await expect(connector().discard('debt.collect', attempt(failedState))).rejects.toMatchObject({ code: 'unsupported_operation' });
     expect(received).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DeliveryContext, DeliveryState, Logger } from '../../../../src/connector-kit';
 import type { DomainRegisterPayload } from '../../../../connectors/openprovider/operations/domain-register';
 
@@ -11,9 +12,6 @@ export const CANARY = {
   postalCode: '9999ZZ',
   phone: '+31201234567',
 } as const;
-
-/** The transfer every recording context belongs to. */
-export const TRANSFER_ID = 'b3c1e7a2-5d4f-4e8a-9c6b-0f1e2d3c4b5a';
 
 let sequence = 0;
 
@@ -47,11 +45,19 @@ export interface RecordingContext extends DeliveryContext {
   recorded: DeliveryState[];
 }
 
+export interface AttemptOptions {
+  signal?: AbortSignal;
+  /** What earlier attempts recorded (default: nothing, a first attempt). */
+  state?: DeliveryState;
+  /** Default: a new transfer. */
+  transferId?: string;
+}
+
 /**
  * A delivery context as the worker builds one for an attempt: `state` is what earlier attempts recorded,
  * and stays as it was for the whole attempt; `recordState` only stores.
  */
-export function recordingContext(signal: AbortSignal = new AbortController().signal, state: DeliveryState = {}): RecordingContext {
+export function recordingContext({ signal = new AbortController().signal, state = {}, transferId = randomUUID() }: AttemptOptions = {}): RecordingContext {
   const lines: string[] = [];
   const recorded: DeliveryState[] = [];
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) => {
@@ -60,7 +66,7 @@ export function recordingContext(signal: AbortSignal = new AbortController().sig
   const log: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
   return {
     signal,
-    transferId: TRANSFER_ID,
+    transferId,
     log,
     lines,
     recorded,
@@ -71,7 +77,7 @@ export function recordingContext(signal: AbortSignal = new AbortController().sig
   };
 }
 
-/** The context of the transfer's next attempt: what `earlier` recorded last is its state. */
+/** The context of the same transfer's next attempt: what `earlier` recorded last is its state. */
 export function nextAttempt(earlier: RecordingContext): RecordingContext {
-  return recordingContext(new AbortController().signal, earlier.recorded.at(-1) ?? earlier.state);
+  return recordingContext({ state: earlier.recorded.at(-1) ?? earlier.state, transferId: earlier.transferId });
 }
