@@ -45,7 +45,7 @@ export interface ConformanceSetup<Config> {
   start(): Promise<ConformanceFixture<Config>>;
 }
 
-/** One transfer as the worker runs it: each attempt starts from the state the earlier ones recorded. */
+/** One transfer as the worker runs it: each attempt starts from the state recorded so far. */
 export interface SimulatedTransfer {
   readonly transferId: string;
   /** What the attempts recorded last. */
@@ -116,16 +116,20 @@ export class ConformanceHarness<Config> {
       get state() {
         return state;
       },
-      attempt: (signal = new AbortController().signal) => ({
-        signal,
-        transferId,
-        log: { debug: log, info: log, warn: log, error: log },
-        state,
-        recordState: async (next) => {
-          this.evidence.push(JSON.stringify(next));
-          state = { ...next };
-        },
-      }),
+      attempt: (signal = new AbortController().signal) => {
+        const ctx: DeliveryContext = {
+          signal,
+          transferId,
+          log: { debug: log, info: log, warn: log, error: log },
+          state,
+          recordState: async (next) => {
+            this.evidence.push(JSON.stringify(next));
+            state = { ...next };
+            ctx.state = state;
+          },
+        };
+        return ctx;
+      },
     };
   }
 

@@ -54,30 +54,31 @@ export interface AttemptOptions {
 }
 
 /**
- * A delivery context as the worker builds one for an attempt: `state` is what earlier attempts recorded,
- * and stays as it was for the whole attempt; `recordState` only stores.
+ * A delivery context as the worker builds one for an attempt: `state` is what earlier attempts recorded;
+ * `recordState` stores the new state (in `recorded`) and makes it `ctx.state`.
  */
 export function recordingContext({ signal = new AbortController().signal, state = {}, transferId = randomUUID() }: AttemptOptions = {}): RecordingContext {
   const lines: string[] = [];
-  const recorded: DeliveryState[] = [];
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     lines.push(JSON.stringify({ level, message, fields }));
   };
   const log: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
-  return {
+  const ctx: RecordingContext = {
     signal,
     transferId,
     log,
     lines,
-    recorded,
+    recorded: [],
     state,
     recordState: async (next) => {
-      recorded.push(next);
+      ctx.recorded.push(next);
+      ctx.state = next;
     },
   };
+  return ctx;
 }
 
 /** The context of the same transfer's next attempt: what `earlier` recorded last is its state. */
 export function nextAttempt(earlier: RecordingContext): RecordingContext {
-  return recordingContext({ state: earlier.recorded.at(-1) ?? earlier.state, transferId: earlier.transferId });
+  return recordingContext({ state: earlier.state, transferId: earlier.transferId });
 }
