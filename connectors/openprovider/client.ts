@@ -23,7 +23,7 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface ApiCall {
   method: 'GET' | 'POST' | 'DELETE';
-  /** Relative to baseUrl, without query, e.g. `/customers`. Logged, so never put personal data in it. */
+  /** Relative to baseUrl, without query, e.g. `/customers`. Not logged: the label is. */
   path: string;
   /** Logged name of the call, e.g. `customers.create`. */
   label: string;

@@ -79,22 +79,30 @@ export function toCustomerBody(registrant: Registrant, tag: string): CustomerCre
  * The owner handle for this transfer: the one an earlier attempt recorded; else, when an earlier
  * attempt requested one without learning its handle, the customer that request made (found by its tag);
  * else a new customer. Each step is recorded before the next call, so no attempt makes a second copy.
+ * Also returns the customers body bytes, for the digest: the same for every attempt of the transfer.
  */
-export async function ownerHandleFor(client: OpenproviderClient, customerBytes: Buffer, tag: string, ctx: DeliveryContext): Promise<string> {
+export async function ownerHandleFor(
+  client: OpenproviderClient,
+  registrant: Registrant,
+  ctx: DeliveryContext,
+): Promise<{ handle: string; customerBytes: Buffer }> {
   const { customerTag, customerHandle }: CustomerState = ctx.state;
-  if (customerHandle !== undefined) return customerHandle;
+  const tag = customerTag ?? customerTagOf(ctx.transferId);
+  // Built first: a registrant Openprovider cannot take (an impossible phone) is refused before anything is recorded or sent.
+  const customerBytes = Buffer.from(JSON.stringify(toCustomerBody(registrant, tag)), 'utf8');
+  if (customerHandle !== undefined) return { handle: customerHandle, customerBytes };
   if (customerTag === undefined) {
     await ctx.recordState({ ...ctx.state, customerTag: tag });
   } else {
     const [earlier] = await customersTagged(client, customerTag, ctx);
     if (earlier !== undefined) {
       await ctx.recordState({ ...ctx.state, customerHandle: earlier });
-      return earlier;
+      return { handle: earlier, customerBytes };
     }
   }
   const handle = await createCustomer(client, customerBytes, ctx);
   await ctx.recordState({ ...ctx.state, customerTag: tag, customerHandle: handle });
-  return handle;
+  return { handle, customerBytes };
 }
 
 async function createCustomer(client: OpenproviderClient, customerBytes: Buffer, ctx: DeliveryContext): Promise<string> {

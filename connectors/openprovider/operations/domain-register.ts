@@ -1,6 +1,6 @@
 import { type DeliveryContext, type DeliveryResult, SupplierContractError, sha256Hex } from '../../../src/connector-kit';
 import type { OpenproviderClient } from '../client';
-import { type Registrant, type CustomerState, customerTagOf, discardCustomers, ownerHandleFor, toCustomerBody } from '../customers';
+import { type Registrant, discardCustomers, ownerHandleFor } from '../customers';
 
 /** `$id` of the agreed request schema (schemas/openprovider/v1/domain.register.request.schema.json). */
 export const DOMAIN_REGISTER_SCHEMA_ID =
@@ -44,19 +44,15 @@ export function toDomainBody(payload: DomainRegisterPayload, ownerHandle: string
 /**
  * Gets the owner handle (reused from an earlier attempt, or created and recorded first), then registers the
  * domain. `sentDigest` is the SHA-256 of the customers body bytes followed directly by the domains body
- * bytes: both carry personal data (the domain name is `user.unique_id` in the agreed schema). The customers
- * body is the same for every attempt of a transfer, so the digest is also right when an earlier attempt
- * sent it.
+ * bytes: both carry personal data (the domain name is `user.unique_id` in the agreed schema), whichever
+ * attempt sent the customer.
  */
 export async function deliverDomainRegister(
   client: OpenproviderClient,
   payload: DomainRegisterPayload,
   ctx: DeliveryContext,
 ): Promise<DeliveryResult> {
-  const { customerTag }: CustomerState = ctx.state;
-  const tag = customerTag ?? customerTagOf(ctx.transferId);
-  const customerBytes = jsonBytes(toCustomerBody(payload.registrant, tag));
-  const handle = await ownerHandleFor(client, customerBytes, tag, ctx);
+  const { handle, customerBytes } = await ownerHandleFor(client, payload.registrant, ctx);
   const domainBytes = jsonBytes(toDomainBody(payload, handle));
   const created = await client.call<{ id?: unknown }>({
     method: 'POST',

@@ -94,14 +94,16 @@ describe('domain.register: what is sent', () => {
     expect(result).toEqual({ supplierReference: '4242', sentDigest: sha256Hex(customers.body + domains.body) });
   });
 
-  it('refuses a phone number that cannot exist before anything is sent', async () => {
+  it('refuses a phone number that cannot exist before anything is recorded or sent', async () => {
     const payload = registerPayload();
     payload.registrant.phone = '+3712345';
-    const delivery = connector().deliver('domain.register', payload, recordingContext());
+    const ctx = recordingContext();
+    const delivery = connector().deliver('domain.register', payload, ctx);
 
     await expect(delivery).rejects.toBeInstanceOf(SupplierRejectedError);
     await expect(delivery).rejects.toMatchObject({ code: 'invalid_phone' });
     expect(receivedAt('POST', '/customers')).toHaveLength(0);
+    expect(ctx.recorded).toEqual([]);
   });
 
   it('refuses operations it does not implement and payloads without the agreed shape', async () => {
