@@ -69,12 +69,21 @@ export class OpenproviderClient {
     return this.loginInFlight;
   }
 
+  /**
+   * The cached token, or the one a login gets. The login is shared and starts without the caller's signal
+   * (it is bounded by the timeout), so one caller giving up does not fail the others waiting on it; the
+   * caller itself stops waiting as soon as its signal aborts.
+   */
+  async session(signal?: AbortSignal): Promise<string> {
+    if (this.token !== undefined) return this.token;
+    if (signal?.aborted) throw abortedError(false);
+    return unlessAborted(this.login(), signal);
+  }
+
   async call<Data>(call: ApiCall): Promise<OpenproviderReply<Data>> {
     // Checked first: a call made after its delivery was aborted must not send anything.
     if (call.signal?.aborted) throw abortedError(false);
-    // Calls start the shared login without their own signal (it is bounded by the timeout), so one
-    // caller giving up does not fail the others waiting on it; the caller itself stops waiting at once.
-    const token = this.token ?? (await unlessAborted(this.login(), call.signal));
+    const token = await this.session(call.signal);
     let response = await this.send(call, token);
     if (response.status === 401) {
       response = await this.send(call, await unlessAborted(this.renewToken(token), call.signal));
@@ -162,8 +171,9 @@ function unlessAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined): 
   if (signal === undefined) return shared;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortedError(false));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    // Settles this promise either way, so a login that fails after the caller left is never unhandled.
     shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
 }

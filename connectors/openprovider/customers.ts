@@ -10,13 +10,13 @@ import { type OpenproviderPhone, splitPhone } from './phone';
  *   attempt whose answer was lost (or whose worker died before recording the handle) can be found again;
  * - `customerHandle`: recorded as soon as Openprovider names it, before the domain is requested.
  */
-export interface CustomerState {
+interface CustomerState {
   customerTag?: string;
   customerHandle?: string;
 }
 
 /** The registrant as Openprovider's `customerCreateCustomerRequest` (the subset we fill). */
-export interface CustomerCreateBody {
+interface CustomerCreateBody {
   name: { first_name: string; last_name: string; initials: string; prefix?: string };
   address: { street: string; number: string; suffix?: string; zipcode: string; city: string; state?: string; country: string };
   phone: OpenproviderPhone;
@@ -50,7 +50,7 @@ export function initialsOf(firstName: string): string {
     .join('');
 }
 
-export function toCustomerBody(registrant: Registrant, tag: string): CustomerCreateBody {
+function toCustomerBody(registrant: Registrant, tag: string): CustomerCreateBody {
   const { address } = registrant;
   return {
     name: {
@@ -92,6 +92,9 @@ export async function ownerHandleFor(
   const customerBytes = Buffer.from(JSON.stringify(toCustomerBody(registrant, tag)), 'utf8');
   if (customerHandle !== undefined) return { handle: customerHandle, customerBytes };
   if (customerTag === undefined) {
+    // Logged in first: refused credentials or an untrusted certificate then leave nothing recorded,
+    // so discard does not go looking for a customer that cannot exist.
+    await client.session(ctx.signal);
     await ctx.recordState({ ...ctx.state, customerTag: tag });
   } else {
     const [earlier] = await customersTagged(client, customerTag, ctx);
@@ -132,7 +135,7 @@ interface ListedCustomer {
  * Handles of the live customers whose `comments` are exactly `tag`. `comment_pattern` narrows the list at
  * Openprovider; the exact comparison here keeps a partial match (or a wildcard) from passing for ours.
  */
-export async function customersTagged(client: OpenproviderClient, tag: string, ctx: DeliveryContext): Promise<string[]> {
+async function customersTagged(client: OpenproviderClient, tag: string, ctx: DeliveryContext): Promise<string[]> {
   const listed = await client.call<{ results?: ListedCustomer[] }>({
     method: 'GET',
     path: '/customers',

@@ -93,6 +93,17 @@ describe('deliver: one owner handle per transfer', () => {
     expect(second.recorded).toEqual([{ customerTag: tag, customerHandle: 'ZQ000043-NL' }]);
   });
 
+  it('records nothing when the login fails, so discard has nothing to look for', async () => {
+    server.use(route('post', '/auth/login', () => opError(401, 196, 'Authentication/Authorization Failed')));
+    const ctx = attempt();
+    await expect(connector().deliver('domain.register', registerPayload(), ctx)).rejects.toMatchObject({ code: 'auth_failed' });
+    expect(ctx.recorded).toEqual([]);
+
+    await connector().discard('domain.register', ctx);
+    expect(paths('POST')).toEqual(['/auth/login']);
+    expect(received).toHaveLength(1);
+  });
+
   it('leaves the handle of a refused domain to discard: deliver itself deletes nothing', async () => {
     server.use(route('post', '/domains', () => opError(400, 346, 'Domain exists')));
     const ctx = attempt();
