@@ -43,15 +43,18 @@ export function describeConnectorConformance<Config>(name: string, setup: Confor
       expect(error.retryable).toBe(true);
     });
 
-    it('a server certificate the client does not trust is SupplierUntrustedTlsError: permanent, and nothing was sent', async () => {
+    it('a server certificate the client does not trust is SupplierUntrustedTlsError: permanent, nothing sent, nothing to discard', async () => {
       const before = await harness.fixture.subjectRecords();
       const connector = harness.open(harness.fixture.untrustedTlsConfig);
       const operation = Object.keys(definition.operations)[0];
-      for (const call of [connector.check(), connector.deliver(operation, harness.payloadFor(operation), harness.transfer().attempt())]) {
+      const transfer = harness.transfer();
+      for (const call of [connector.check(), connector.deliver(operation, harness.payloadFor(operation), transfer.attempt())]) {
         const error = await harness.failureOf(call);
         expect(error).toBeInstanceOf(SupplierUntrustedTlsError);
         expect(error).toMatchObject({ retryable: false, code: expect.stringMatching(/^[a-z][a-z0-9_]*$/) });
       }
+      // The gateway discards the failed transfer: with nothing sent, that must not need the supplier.
+      await expect(connector.discard(operation, transfer.attempt())).resolves.toBeUndefined();
       expect(await harness.recordsAddedSince(before)).toEqual([]);
     });
 
