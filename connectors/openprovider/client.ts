@@ -1,7 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { type Logger, SupplierContractError, SupplierRejectedError, SupplierUnavailableError, transportFailure } from '../../src/connector-kit';
+import {
+  type ConnectorError,
+  type Logger,
+  SupplierContractError,
+  SupplierRejectedError,
+  SupplierUnavailableError,
+  transportFailure,
+} from '../../src/connector-kit';
 import { type OpenproviderReply, failureFromAnswer, parseReply } from './error-mapping';
 
 export interface OpenproviderConfig {
@@ -16,7 +23,7 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 
 export interface ApiCall {
   method: 'GET' | 'POST' | 'DELETE';
-  /** Relative to baseUrl, without query, e.g. `/customers`. Logged, so never put personal data in it. */
+  /** Relative to baseUrl, without query, e.g. `/customers`. Not logged: the label is. */
   path: string;
   /** Logged name of the call, e.g. `customers.create`. */
   label: string;
@@ -62,15 +69,28 @@ export class OpenproviderClient {
     return this.loginInFlight;
   }
 
+  /**
+   * The cached token, or the one a login gets. The login is shared and starts without the caller's signal
+   * (it is bounded by the timeout), so one caller giving up does not fail the others waiting on it; the
+   * caller itself stops waiting as soon as its signal aborts.
+   */
+  async session(signal?: AbortSignal): Promise<string> {
+    if (this.token !== undefined) return this.token;
+    if (signal?.aborted) throw abortedError(false);
+    return unlessAborted(this.login(), signal);
+  }
+
   async call<Data>(call: ApiCall): Promise<OpenproviderReply<Data>> {
-    // Calls start the shared login without their own signal (it is bounded by the timeout), so one
-    // caller giving up does not fail the others waiting on it.
-    const token = this.token ?? (await this.login());
+    // Checked first: a call made after its delivery was aborted must not send anything.
+    if (call.signal?.aborted) throw abortedError(false);
+    const token = await this.session(call.signal);
     let response = await this.send(call, token);
     if (response.status === 401) {
-      response = await this.send(call, await this.renewToken(token));
+      response = await this.send(call, await unlessAborted(this.renewToken(token), call.signal));
       if (response.status === 401) throw new SupplierRejectedError('auth_failed', 'Openprovider refused the credentials after a fresh login');
     }
+    // DELETE is idempotent: a 404 means there is nothing left to remove, which is what was asked.
+    if (call.method === 'DELETE' && response.status === 404) return { code: 0 } as OpenproviderReply<Data>;
     return this.replyOrThrow<Data>(response, call.createsResource === true);
   }
 
@@ -123,10 +143,8 @@ export class OpenproviderClient {
     }
   }
 
-  private transportError(error: unknown, mayHaveLanded: boolean): SupplierUnavailableError {
-    if (axios.isCancel(error)) {
-      return new SupplierUnavailableError('aborted', 'the Openprovider call was aborted', mayHaveLanded);
-    }
+  private transportError(error: unknown, mayHaveLanded: boolean): ConnectorError {
+    if (axios.isCancel(error)) return abortedError(mayHaveLanded);
     const code = axios.isAxiosError(error) ? error.code : undefined;
     return transportFailure(code, 'Openprovider', mayHaveLanded);
   }
@@ -142,4 +160,20 @@ export class OpenproviderClient {
       mayHaveLanded,
     });
   }
+}
+
+function abortedError(mayHaveLanded: boolean): SupplierUnavailableError {
+  return new SupplierUnavailableError('aborted', 'the Openprovider call was aborted', mayHaveLanded);
+}
+
+/** Waits for `shared` (a login other calls may wait on too) unless `signal` aborts first. */
+function unlessAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return shared;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError(false));
+    // Settles this promise either way, so a login that fails after the caller left is never unhandled.
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -9,8 +9,8 @@ import { DEFAULT_TIMEOUT_MS, OpenproviderClient, type OpenproviderConfig } from 
 import {
   DOMAIN_REGISTER_SCHEMA_ID,
   type DomainRegisterPayload,
-  deleteCustomer,
   deliverDomainRegister,
+  discardDomainRegister,
   isDomainRegisterPayload,
   lookupDomainRegister,
 } from './operations/domain-register';
@@ -54,9 +54,9 @@ export const openprovider: ConnectorDefinition<OpenproviderConfig> = {
       async lookup(operation, payload, ctx) {
         return lookupDomainRegister(client, domainRegisterPayload(operation, payload), ctx);
       },
-      async discard(_operation, ctx) {
-        const handle = ctx.state.customerHandle;
-        if (handle !== undefined) await deleteCustomer(client, handle, ctx);
+      async discard(operation, ctx) {
+        checkOperation(operation);
+        await discardDomainRegister(client, ctx);
       },
       async erase() {
         return {
@@ -71,10 +71,14 @@ export const openprovider: ConnectorDefinition<OpenproviderConfig> = {
   },
 };
 
-function domainRegisterPayload(operation: string, payload: unknown): DomainRegisterPayload {
+function checkOperation(operation: string): void {
   if (operation !== DOMAIN_REGISTER) {
     throw new SupplierContractError('unsupported_operation', `openprovider does not implement ${operation}`);
   }
+}
+
+function domainRegisterPayload(operation: string, payload: unknown): DomainRegisterPayload {
+  checkOperation(operation);
   if (!isDomainRegisterPayload(payload)) {
     throw new SupplierContractError('invalid_payload', 'the domain.register payload does not have the agreed shape');
   }

@@ -20,6 +20,12 @@ export interface SandboxDomain {
   ownerHandle: string;
 }
 
+/** A customer as the sandbox keeps it: its handle and the domains it owns, nothing of the person. */
+export interface SandboxCustomer {
+  handle: string;
+  domainIds: number[];
+}
+
 /** swagger `errorError`; `desc` never repeats a submitted value, only field names. */
 export function errorAnswer(status: number, code: number, desc: string): SandboxAnswer {
   return { status, body: { code, desc, data: '' } };
@@ -79,6 +85,7 @@ const checkCustomer = object(
       ['country_code', 'area_code', 'subscriber_number']),
     email: text(/^[^\s@]+@[^\s@]+\.[^\s@]+$/),
     company_name: text(),
+    comments: text(),
   },
   ['name', 'address', 'phone', 'email'],
 );
@@ -105,10 +112,11 @@ const checkDomain = object(
   ['domain', 'period', 'owner_handle', 'admin_handle', 'tech_handle', 'name_servers'],
 );
 
-/** In-memory Openprovider: keeps handles, tokens and domains, never the contact data itself. */
+/** In-memory Openprovider: keeps tokens, domains and customers' handles and comments, never the contact data itself. */
 export class SandboxApi {
   private readonly tokens = new Set<string>();
-  private readonly handles = new Set<string>();
+  /** Handle → the customer's `comments`, which `comment_pattern` searches. */
+  private readonly customerByHandle = new Map<string, { id: number; comments: string }>();
   private readonly registered = new Map<string, SandboxDomain>();
   private customerCount = 0;
   private nextDomainId = 1_000_001;
@@ -123,12 +131,17 @@ export class SandboxApi {
     return [...this.registered.values()].map((domain) => ({ ...domain }));
   }
 
+  customers(): SandboxCustomer[] {
+    return [...this.customerByHandle.keys()].map((handle) => ({ handle, domainIds: this.domainsOwnedBy(handle).map((domain) => domain.id) }));
+  }
+
   handle(method: string, path: string, query: URLSearchParams, body: unknown, authorization: string | undefined): SandboxAnswer {
     if (method === 'POST' && path === '/auth/login') return this.login(body);
     if (!this.tokens.has(authorization?.replace(/^Bearer /, '') ?? '')) {
       return errorAnswer(401, SANDBOX_CODES.authFailed, 'Authentication/Authorization Failed');
     }
     if (method === 'POST' && path === '/customers') return this.createCustomer(body);
+    if (method === 'GET' && path === '/customers') return this.listCustomers(query);
     if (method === 'DELETE' && path.startsWith('/customers/')) return this.deleteCustomer(decodeURIComponent(path.slice('/customers/'.length)));
     if (method === 'POST' && path === '/domains') return this.createDomain(body);
     if (method === 'GET' && path === '/domains') return this.listDomains(query);
@@ -150,28 +163,41 @@ export class SandboxApi {
   private createCustomer(body: unknown): SandboxAnswer {
     const problem = checkCustomer(body, '');
     if (problem) return errorAnswer(400, SANDBOX_CODES.invalidRequest, problem);
-    const { name, address } = body as { name: { first_name: string; last_name: string }; address: { country: string } };
+    const { name, address, comments } = body as { name: { first_name: string; last_name: string }; address: { country: string }; comments?: string };
     this.customerCount += 1;
     const handle = `${letterOf(name.first_name)}${letterOf(name.last_name)}${String(this.customerCount).padStart(6, '0')}-${address.country}`;
-    this.handles.add(handle);
+    this.customerByHandle.set(handle, { id: this.customerCount, comments: comments ?? '' });
     return success({ handle });
+  }
+
+  /** `comment_pattern` matches the whole comment, `*` standing for any text, as Openprovider documents it. */
+  private listCustomers(query: URLSearchParams): SandboxAnswer {
+    const pattern = query.get('comment_pattern');
+    const matches = pattern === null ? () => true : wholeValuePattern(pattern);
+    const all = [...this.customerByHandle].filter(([, customer]) => matches(customer.comments));
+    const results = page(all, query).map(([handle, customer]) => ({ id: customer.id, handle, comments: customer.comments }));
+    return success({ results, total: all.length });
   }
 
   /** Like Openprovider, refuses to delete a handle a domain still uses. */
   private deleteCustomer(handle: string): SandboxAnswer {
-    if (!this.handles.has(handle)) return errorAnswer(404, SANDBOX_CODES.invalidRequest, 'Customer not found');
-    if ([...this.registered.values()].some((domain) => domain.ownerHandle === handle)) {
+    if (!this.customerByHandle.has(handle)) return errorAnswer(404, SANDBOX_CODES.invalidRequest, 'Customer not found');
+    if (this.domainsOwnedBy(handle).length > 0) {
       return errorAnswer(400, SANDBOX_CODES.invalidRequest, 'The customer is in use by a domain');
     }
-    this.handles.delete(handle);
+    this.customerByHandle.delete(handle);
     return success({ success: true });
+  }
+
+  private domainsOwnedBy(handle: string): SandboxDomain[] {
+    return [...this.registered.values()].filter((domain) => domain.ownerHandle === handle);
   }
 
   private createDomain(body: unknown): SandboxAnswer {
     const problem = checkDomain(body, '');
     if (problem) return errorAnswer(400, SANDBOX_CODES.invalidRequest, problem);
     const request = body as { domain: { name: string; extension: string }; owner_handle: string; admin_handle: string; tech_handle: string };
-    const unknownHandle = (['owner_handle', 'admin_handle', 'tech_handle'] as const).find((field) => !this.handles.has(request[field]));
+    const unknownHandle = (['owner_handle', 'admin_handle', 'tech_handle'] as const).find((field) => !this.customerByHandle.has(request[field]));
     if (unknownHandle) return errorAnswer(400, SANDBOX_CODES.invalidRequest, `Invalid or missing field: ${unknownHandle}`);
     const name = `${request.domain.name}.${request.domain.extension}`;
     if (this.registered.has(name) || request.domain.name.startsWith('taken-')) {
@@ -182,12 +208,14 @@ export class SandboxApi {
     return success({ id: domain.id, status: 'ACT', auth_code: randomBytes(6).toString('hex') });
   }
 
+  /** Filters by `full_name` and by `contact_handle` (the sandbox gives every role the owner's handle). */
   private listDomains(query: URLSearchParams): SandboxAnswer {
     const fullName = query.get('full_name');
-    const all = [...this.registered.values()].filter((domain) => fullName === null || domain.name === fullName);
-    const offset = Number(query.get('offset') ?? 0);
-    const limit = Number(query.get('limit') ?? 100);
-    const results = all.slice(offset, offset + limit).map((domain) => ({
+    const contactHandle = query.get('contact_handle');
+    const all = [...this.registered.values()].filter(
+      (domain) => (fullName === null || domain.name === fullName) && (contactHandle === null || domain.ownerHandle === contactHandle),
+    );
+    const results = page(all, query).map((domain) => ({
       id: domain.id,
       domain: splitDomain(domain.name),
       owner_handle: domain.ownerHandle,
@@ -197,6 +225,19 @@ export class SandboxApi {
     }));
     return success({ results, total: all.length });
   }
+}
+
+function page<T>(all: T[], query: URLSearchParams): T[] {
+  const offset = Number(query.get('offset') ?? 0);
+  const limit = Number(query.get('limit') ?? 100);
+  return all.slice(offset, offset + limit);
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function wholeValuePattern(pattern: string): (value: string) => boolean {
+  const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`, 's');
+  return (value) => regex.test(value);
 }
 
 function letterOf(name: string): string {

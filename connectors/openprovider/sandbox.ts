@@ -3,10 +3,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SANDBOX_CODES, type SandboxAnswer, SandboxApi, type SandboxDomain, errorAnswer } from './sandbox-api';
+import { SANDBOX_CODES, type SandboxAnswer, SandboxApi, type SandboxCustomer, type SandboxDomain, errorAnswer } from './sandbox-api';
 import { FaultQueue, type SandboxFault, parseFault } from './sandbox-faults';
 
-export type { SandboxDomain } from './sandbox-api';
+export type { SandboxCustomer, SandboxDomain } from './sandbox-api';
 export type { SandboxFault } from './sandbox-faults';
 
 export interface OpenproviderSandboxOptions {
@@ -36,6 +36,8 @@ export interface OpenproviderSandbox {
   /** Every token handed out so far stops working: the next call gets 401. */
   expireTokens(): void;
   domains(): SandboxDomain[];
+  /** Every customer (owner handle) the sandbox holds, with the ids of the domains it owns. */
+  customers(): SandboxCustomer[];
   /** API requests received, by `METHOD /path` relative to /v1beta, e.g. `POST /domains`. */
   requests(): Record<string, number>;
   close(): Promise<void>;
@@ -61,7 +63,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     if (!(Number.isInteger(ms) && ms >= 0)) throw new Error('latency must be a non-negative integer of milliseconds');
     latencyMs = ms;
   };
-  const state = () => ({ domains: api.domains(), requests: Object.fromEntries(requestCounts) });
+  const state = () => ({ domains: api.domains(), customers: api.customers(), requests: Object.fromEntries(requestCounts) });
 
   async function answerApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
@@ -71,6 +73,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     const bodyText = await readBody(req);
     if (latencyMs > 0) await sleep(latencyMs);
     const fault = faults.take(method, path);
+    if (fault?.kind === 'delay') await sleep(fault.delayMs ?? 0);
     if (fault?.kind === 'rate_limit') {
       const answer = errorAnswer(429, SANDBOX_CODES.invalidRequest, 'Too many requests');
       return write(res, { ...answer, headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) } });
@@ -132,6 +135,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     setLatency,
     expireTokens: () => api.expireTokens(),
     domains: () => api.domains(),
+    customers: () => api.customers(),
     requests: () => Object.fromEntries(requestCounts),
     close: () =>
       new Promise<void>((resolve) => {

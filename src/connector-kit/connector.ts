@@ -24,12 +24,13 @@ export interface DeliveryContext {
   signal: AbortSignal;
   transferId: string;
   log: Logger;
-  /** What earlier attempts of this transfer recorded through `recordState`; empty on the first. */
+  /** What attempts of this transfer recorded through `recordState` so far; empty on the first. */
   state: DeliveryState;
   /**
-   * Stores `state` with the transfer before the connector goes on: an attempt that created something at
-   * the supplier records it at once, so the next attempt (after a crash or a lost answer) reuses it
-   * instead of creating a second copy of the subject's data there.
+   * Stores `state` with the transfer before the connector goes on, then makes it `ctx.state`: an attempt
+   * that created something at the supplier records it at once, so the next attempt (after a crash or a
+   * lost answer) reuses it instead of creating a second copy of the subject's data there. `state` replaces
+   * what was recorded before, so pass all of it (`{ ...ctx.state, handle }`).
    */
   recordState(state: DeliveryState): Promise<void>;
 }

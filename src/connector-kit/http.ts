@@ -1,4 +1,4 @@
-import { SupplierUnavailableError } from './errors';
+import { SupplierUnavailableError, SupplierUntrustedTlsError } from './errors';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -40,7 +40,7 @@ export function parseRetryAfterMs(value: string | undefined, fallbackMs: number,
 /** Node error codes raised before a single byte of the request left: the supplier cannot have acted on it. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
-/** TLS verification failures: a configuration problem (missing CA), never an outage. */
+/** TLS verification failures: a configuration problem (missing CA, wrong host), never an outage. */
 const TLS_VERIFY_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
@@ -59,18 +59,20 @@ const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 /**
  * Classifies a failure below HTTP (no response was read). `requestMayHaveLanded` is the caller's
  * knowledge that the request changes state at the supplier (POST): if the connection failed after
- * it may have been sent, the outcome is unknown and the next attempt must look it up first.
+ * it may have been sent, the outcome is unknown and the next attempt must look it up first. A
+ * certificate we do not trust fails the handshake before any byte of the request leaves, and waiting
+ * will not change it: that is permanent.
  */
 export function transportFailure(
   systemCode: string | undefined,
   supplier: string,
   requestMayHaveLanded: boolean,
-): SupplierUnavailableError {
+): SupplierUnavailableError | SupplierUntrustedTlsError {
   const code = systemCode ?? 'unknown';
   if (TLS_VERIFY_CODES.has(code)) {
-    return new SupplierUnavailableError(
-      'tls_unverified',
-      `${supplier}: the server certificate could not be verified (${code}); add its CA through NODE_EXTRA_CA_CERTS`,
+    return new SupplierUntrustedTlsError(
+      'untrusted_tls',
+      `${supplier}: the server certificate is not trusted (${code}); check the base URL, or add the supplier's CA through NODE_EXTRA_CA_CERTS`,
     );
   }
   if (NOT_SENT_CODES.has(code)) {

@@ -1,6 +1,7 @@
+import { delay } from 'msw';
 import { SupplierContractError, SupplierRejectedError } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
-import { BASE_URL, ok, opError, receivedAt, route, useMockOpenprovider } from './support/mock-api';
+import { BASE_URL, ok, opError, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
 import { registerPayload, recordingContext } from './support/payloads';
 import { swaggerErrors } from './support/swagger';
 
@@ -63,6 +64,35 @@ describe('openprovider login and token handling', () => {
 
     server.use(route('post', '/auth/login', () => opError(401, 196, 'Authentication/Authorization Failed')));
     await expect(connector.check()).rejects.toMatchObject({ name: 'SupplierRejectedError', code: 'auth_failed' });
+  });
+
+  it('a caller that gives up during the shared login stops at once; the login goes on for the others', async () => {
+    server.use(route('post', '/auth/login', async () => {
+      await delay(600);
+      return ok({ token: 'token-slow' });
+    }));
+    const connector = openprovider.create(config);
+    const controller = new AbortController();
+    const patient = connector.lookup('domain.register', registerPayload(), recordingContext());
+    const impatient = connector.lookup('domain.register', registerPayload(), recordingContext({ signal: controller.signal }));
+    setTimeout(() => controller.abort(), 50);
+
+    const started = Date.now();
+    await expect(impatient).rejects.toMatchObject({ name: 'SupplierUnavailableError', code: 'aborted', outcomeUnknown: false });
+    expect(Date.now() - started).toBeLessThan(400);
+    await expect(patient).resolves.toBeNull();
+    expect(receivedAt('POST', '/auth/login')).toHaveLength(1);
+    expect(receivedAt('GET', '/domains').map((request) => request.authorization)).toEqual(['Bearer token-slow']);
+  });
+
+  it('sends nothing for a call whose delivery was aborted before it', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(openprovider.create(config).deliver('domain.register', registerPayload(), recordingContext({ signal: controller.signal }))).rejects.toMatchObject({
+      code: 'aborted',
+      outcomeUnknown: false,
+    });
+    expect(received).toEqual([]);
   });
 
   it('treats a login answer without a token as a contract error', async () => {

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { SupplierContractError, SupplierRejectedError, SupplierUnavailableError, sha256Hex } from '../../../src/connector-kit';
+import { SupplierContractError, SupplierRejectedError, sha256Hex } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
-import { initialsOf, splitDomain } from '../../../connectors/openprovider/operations/domain-register';
+import { customerTagOf, initialsOf } from '../../../connectors/openprovider/customers';
+import { splitDomain } from '../../../connectors/openprovider/operations/domain-register';
 import { splitPhone } from '../../../connectors/openprovider/phone';
-import { BASE_URL, ok, opError, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
+import { BASE_URL, ok, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
 import { CANARY, registerPayload, recordingContext } from './support/payloads';
 import { swaggerErrors } from './support/swagger';
 
@@ -27,7 +28,8 @@ describe('domain.register: what is sent', () => {
   });
 
   it('creates the owner with a body that fits swagger customerCreateCustomerRequest', async () => {
-    await connector().deliver('domain.register', registerPayload(), recordingContext());
+    const ctx = recordingContext();
+    await connector().deliver('domain.register', registerPayload(), ctx);
 
     const body = sentJson('POST', '/customers');
     expect(swaggerErrors('customer', 'customerCreateCustomerRequest', body)).toEqual([]);
@@ -36,6 +38,7 @@ describe('domain.register: what is sent', () => {
       address: { street: CANARY.street, number: '12', zipcode: CANARY.postalCode, city: CANARY.city, country: 'NL' },
       phone: { country_code: '+31', area_code: '20', subscriber_number: '1234567' },
       email: CANARY.email,
+      comments: customerTagOf(ctx.transferId),
     });
   });
 
@@ -91,14 +94,16 @@ describe('domain.register: what is sent', () => {
     expect(result).toEqual({ supplierReference: '4242', sentDigest: sha256Hex(customers.body + domains.body) });
   });
 
-  it('refuses a phone number that cannot exist before anything is sent', async () => {
+  it('refuses a phone number that cannot exist before anything is recorded or sent', async () => {
     const payload = registerPayload();
     payload.registrant.phone = '+3712345';
-    const delivery = connector().deliver('domain.register', payload, recordingContext());
+    const ctx = recordingContext();
+    const delivery = connector().deliver('domain.register', payload, ctx);
 
     await expect(delivery).rejects.toBeInstanceOf(SupplierRejectedError);
     await expect(delivery).rejects.toMatchObject({ code: 'invalid_phone' });
     expect(receivedAt('POST', '/customers')).toHaveLength(0);
+    expect(ctx.recorded).toEqual([]);
   });
 
   it('refuses operations it does not implement and payloads without the agreed shape', async () => {
@@ -109,31 +114,6 @@ describe('domain.register: what is sent', () => {
       SupplierContractError,
     );
     expect(received).toHaveLength(0);
-  });
-});
-
-describe('domain.register: the owner handle of a domain that did not come about', () => {
-  beforeEach(() => server.use(route('post', '/customers', () => ok({ handle: 'ZQ000042-NL' }))));
-
-  it.each([
-    ['refused (domain taken)', () => opError(400, 346, 'Domain exists'), SupplierRejectedError],
-    ['answered 503', () => opError(503, 1), SupplierUnavailableError],
-  ])('is deleted when Openprovider %s: no copy of the registrant stays behind for nothing', async (_, answer, errorType) => {
-    server.use(route('post', '/domains', answer));
-    await expect(connector().deliver('domain.register', registerPayload(), recordingContext())).rejects.toBeInstanceOf(errorType);
-    expect(receivedAt('DELETE', '/customers/ZQ000042-NL')).toHaveLength(1);
-  });
-
-  it('is kept when the answer was lost: the domain may exist and use it', async () => {
-    server.use(route('post', '/domains', () => opError(504, 1)));
-    await expect(connector().deliver('domain.register', registerPayload(), recordingContext())).rejects.toMatchObject({ outcomeUnknown: true });
-    expect(received.filter((request) => request.method === 'DELETE')).toEqual([]);
-  });
-
-  it("a failed delete leaves the delivery's own error in charge", async () => {
-    server.use(route('post', '/domains', () => opError(400, 346, 'Domain exists')), route('delete', '/customers/:handle', () => opError(500, 1)));
-    await expect(connector().deliver('domain.register', registerPayload(), recordingContext())).rejects.toMatchObject({ code: 'domain_taken' });
-    expect(receivedAt('DELETE', '/customers/ZQ000042-NL')).toHaveLength(1);
   });
 });
 

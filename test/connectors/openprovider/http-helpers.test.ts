@@ -1,4 +1,4 @@
-import { parseRetryAfterMs, transportFailure } from '../../../src/connector-kit';
+import { SupplierUnavailableError, SupplierUntrustedTlsError, parseRetryAfterMs, transportFailure } from '../../../src/connector-kit';
 
 describe('connector-kit HTTP helpers used by the openprovider connector', () => {
   const now = Date.parse('2030-01-01T00:00:00Z');
@@ -17,18 +17,27 @@ describe('connector-kit HTTP helpers used by the openprovider connector', () => 
   it.each([
     ['ECONNREFUSED', 'unreachable', false],
     ['ENOTFOUND', 'unreachable', false],
-    ['SELF_SIGNED_CERT_IN_CHAIN', 'tls_unverified', false],
-    ['ERR_TLS_CERT_ALTNAME_INVALID', 'tls_unverified', false],
     ['ECONNRESET', 'connection_lost', true],
     ['ECONNABORTED', 'timeout', true],
     ['ETIMEDOUT', 'timeout', true],
     [undefined, 'connection_lost', true],
   ])('%s on a POST → %s, outcome unknown: %p', (systemCode, code, outcomeUnknown) => {
-    expect(transportFailure(systemCode, 'Supplier', true)).toMatchObject({ code, outcomeUnknown, retryable: true });
+    const failure = transportFailure(systemCode, 'Supplier', true);
+    expect(failure).toBeInstanceOf(SupplierUnavailableError);
+    expect(failure).toMatchObject({ code, outcomeUnknown, retryable: true });
   });
 
+  it.each(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID'])(
+    '%s → untrusted_tls: a configuration to fix, not an outage to retry',
+    (systemCode) => {
+      const failure = transportFailure(systemCode, 'Supplier', true);
+      expect(failure).toBeInstanceOf(SupplierUntrustedTlsError);
+      expect(failure).toMatchObject({ code: 'untrusted_tls', retryable: false });
+    },
+  );
+
   it('a lost connection on a call that changes nothing leaves no unknown outcome', () => {
-    expect(transportFailure('ECONNRESET', 'Supplier', false).outcomeUnknown).toBe(false);
+    expect(transportFailure('ECONNRESET', 'Supplier', false)).toMatchObject({ code: 'connection_lost', outcomeUnknown: false });
   });
 
   it('tells how to fix an unverified certificate', () => {

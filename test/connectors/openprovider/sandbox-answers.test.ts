@@ -91,6 +91,35 @@ describe('openprovider sandbox answers fit the swagger response definitions', ()
     expect(swaggerErrors('customer', 'errorError', refused.json)).toEqual([]);
   });
 
+  it('customers list: customerListCustomersResponse; comment_pattern matches the whole comment, * standing for any text', async () => {
+    const handleWith = async (comments: string) => ((await call('POST', '/customers', { ...customer, comments })).json.data as { handle: string }).handle;
+    const tagged = await handleWith('supplier-gateway transfer answers-1');
+    const longer = await handleWith('supplier-gateway transfer answers-10');
+    const handlesFor = async (pattern: string) => {
+      const listed = await call('GET', `/customers?comment_pattern=${encodeURIComponent(pattern)}`);
+      expect(listed.status).toBe(200);
+      expect(swaggerErrors('customer', 'customerListCustomersResponse', listed.json)).toEqual([]);
+      return (listed.json.data as { results: Array<{ handle: string; comments: string }> }).results;
+    };
+
+    expect(await handlesFor('supplier-gateway transfer answers-1')).toEqual([
+      { id: expect.any(Number), handle: tagged, comments: 'supplier-gateway transfer answers-1' },
+    ]);
+    expect((await handlesFor('*transfer answers-1*')).map((result) => result.handle)).toEqual([tagged, longer]);
+    expect(await handlesFor('supplier-gateway transfer answers-2')).toEqual([]);
+  });
+
+  it('domains list filters by contact_handle', async () => {
+    const { json } = await call('POST', '/customers', customer);
+    const handle = (json.data as { handle: string }).handle;
+    const listedFor = async (contactHandle: string) =>
+      ((await call('GET', `/domains?contact_handle=${contactHandle}`)).json.data as { results: Array<{ owner_handle: string }> }).results;
+
+    expect(await listedFor(handle)).toEqual([]);
+    expect((await call('POST', '/domains', domainRequest(handle, 'jansen-contact'))).status).toBe(200);
+    expect((await listedFor(handle)).map((result) => result.owner_handle)).toEqual([handle]);
+  });
+
   it('refuses a domain whose owner handle it never issued', async () => {
     const answer = await call('POST', '/domains', domainRequest('XX999999-NL', 'jansen-orphan'));
     expect(answer.status).toBe(400);

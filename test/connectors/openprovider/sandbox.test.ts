@@ -7,7 +7,7 @@ import {
 } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { type OpenproviderSandbox, startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
-import { registerPayload, recordingContext } from './support/payloads';
+import { nextAttempt, registerPayload, recordingContext } from './support/payloads';
 
 let sandbox: OpenproviderSandbox;
 let connector: Connector;
@@ -27,6 +27,11 @@ afterAll(async () => {
 
 const control = (route: string, body?: unknown) =>
   fetch(`${sandbox.controlUrl}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+/** What a test in another process sees: the sandbox's state over its control API. */
+const stateOverHttp = async () =>
+  (await (await fetch(`${sandbox.controlUrl}/state`)).json()) as {
+    customers: Array<{ handle: string; domainIds: number[] }>;
+  };
 
 describe('openprovider connector against its sandbox', () => {
   it('registers a domain that lookup then finds, owned by the new handle', async () => {
@@ -68,7 +73,7 @@ describe('openprovider connector against its sandbox', () => {
 
     const refused = await control('/faults', { kind: 'meteor_strike' });
     expect(refused.status).toBe(400);
-    expect(await refused.json()).toEqual({ error: 'kind must be one of rate_limit, server_error, drop_response' });
+    expect(await refused.json()).toEqual({ error: 'kind must be one of rate_limit, server_error, drop_response, delay' });
   });
 
   it('after a lost answer the outcome is unknown, and lookup finds the domain that did land', async () => {
@@ -133,4 +138,48 @@ describe('openprovider connector against its sandbox', () => {
     await expect(connector.deliver('domain.renew', registerPayload(), recordingContext())).rejects.toBeInstanceOf(SupplierContractError);
     expect(JSON.stringify(sandbox.requests())).toBe(before);
   });
+
+  it('shows one customer per delivered transfer and none for a failed one, over its control API', async () => {
+    const handlesBefore = new Set((await stateOverHttp()).customers.map((customer) => customer.handle));
+    // Delivered after the answer to the customer request was lost: the retry finds that customer again.
+    sandbox.faults.inject({ kind: 'drop_response', method: 'POST', path: '/customers' });
+    const payload = registerPayload();
+    const lost = recordingContext();
+    await expect(connector.deliver('domain.register', payload, lost)).rejects.toMatchObject({ outcomeUnknown: true });
+    const { supplierReference } = await connector.deliver('domain.register', payload, nextAttempt(lost));
+    // Failed for good: the domain is taken, and the gateway discards what the transfer created.
+    const refused = recordingContext();
+    await expect(connector.deliver('domain.register', registerPayload({ domain: 'taken-state.nl' }), refused)).rejects.toMatchObject({ code: 'domain_taken' });
+    await connector.discard('domain.register', nextAttempt(refused));
+
+    const { customers } = await stateOverHttp();
+    const added = customers.filter((customer) => !handlesBefore.has(customer.handle));
+    expect(added).toEqual([{ handle: expect.any(String), domainIds: [Number(supplierReference)] }]);
+  });
+
+  it('applies a fault after letting `skip` matching requests pass, to any of several paths', async () => {
+    sandbox.faults.inject({ kind: 'server_error', status: 502, method: 'POST', path: ['/customers', '/domains'], skip: 1 });
+    const failed = connector.deliver('domain.register', registerPayload(), recordingContext());
+    await expect(failed).rejects.toMatchObject({ code: 'http_502' });
+    expect(sandbox.faults.pending()).toBe(0);
+    const posted = sandbox.requests();
+    expect([posted['POST /customers'], posted['POST /domains']].every((count) => count > 0)).toBe(true);
+  });
+
+  it('delays one answer with a delay fault, and acts on the request once the delay is over', async () => {
+    const payload = registerPayload();
+    expect((await control('/faults', { kind: 'delay', delayMs: 1500, method: 'POST', path: '/domains' })).status).toBe(204);
+    const slow = connector.deliver('domain.register', payload, recordingContext());
+    await expect(slow).rejects.toMatchObject({ code: 'timeout', outcomeUnknown: true });
+    expect(sandbox.domains().map((domain) => domain.name)).not.toContain(payload.domain);
+    await waitUntil(() => sandbox.domains().some((domain) => domain.name === payload.domain));
+    expect((await control('/faults', { kind: 'delay' })).status).toBe(400);
+  });
 });
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 50) {
+    if (waited > 5000) throw new Error('gave up waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { SupplierUnavailableError } from '../../../src/connector-kit';
+import { SupplierUntrustedTlsError } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { type OpenproviderSandbox, startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
 import { makeThrowawayCa } from '../../support/tls';
+import { recordingContext, registerPayload } from './support/payloads';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 let tlsDir: string;
@@ -27,11 +28,13 @@ describe('openprovider over verified TLS', () => {
     expect(sandbox.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/v1beta$/);
   });
 
-  it('refuses a server whose CA it was not given, as a configuration problem that sent nothing', async () => {
+  it('refuses a server whose CA it was not given, as a permanent configuration problem that sent nothing', async () => {
     const connector = openprovider.create({ baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password });
     const check = connector.check();
-    await expect(check).rejects.toBeInstanceOf(SupplierUnavailableError);
-    await expect(check).rejects.toMatchObject({ code: 'tls_unverified', outcomeUnknown: false });
+    await expect(check).rejects.toBeInstanceOf(SupplierUntrustedTlsError);
+    await expect(check).rejects.toMatchObject({ code: 'untrusted_tls', retryable: false, message: expect.stringMatching(/NODE_EXTRA_CA_CERTS/) });
+    const delivery = connector.deliver('domain.register', registerPayload(), recordingContext());
+    await expect(delivery).rejects.toMatchObject({ name: 'SupplierUntrustedTlsError', code: 'untrusted_tls' });
     await connector.close?.();
     expect(sandbox.requests()).toEqual({});
   });

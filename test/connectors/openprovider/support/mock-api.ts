@@ -52,11 +52,12 @@ export function loginRoute(): HttpHandler {
   });
 }
 
-/** Login, customer creation and deletion, domain creation and an empty domain list, all succeeding. */
+/** Login, customer creation, listing (empty) and deletion, domain creation and an empty domain list, all succeeding. */
 export function happyRoutes(): HttpHandler[] {
   return [
     loginRoute(),
     route('post', '/customers', () => ok({ handle: 'JJ000001-NL' })),
+    route('get', '/customers', () => ok({ results: [], total: 0 })),
     route('delete', '/customers/:handle', () => ok({ success: true })),
     route('post', '/domains', () => ok({ id: 4242, status: 'REQ' })),
     route('get', '/domains', () => ok({ results: [], total: 0 })),

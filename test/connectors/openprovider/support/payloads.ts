@@ -1,4 +1,5 @@
-import type { DeliveryContext, Logger } from '../../../../src/connector-kit';
+import { randomUUID } from 'node:crypto';
+import type { DeliveryContext, DeliveryState, Logger } from '../../../../src/connector-kit';
 import type { DomainRegisterPayload } from '../../../../connectors/openprovider/operations/domain-register';
 
 /** Values that must never show up in errors or logs; fake, and unlikely to occur by chance. */
@@ -40,9 +41,23 @@ export function canariesIn(text: string): string[] {
 export interface RecordingContext extends DeliveryContext {
   /** Every log call, serialised. */
   lines: string[];
+  /** Every state recorded through `recordState`, in order. */
+  recorded: DeliveryState[];
 }
 
-export function recordingContext(signal: AbortSignal = new AbortController().signal): RecordingContext {
+export interface AttemptOptions {
+  signal?: AbortSignal;
+  /** What earlier attempts recorded (default: nothing, a first attempt). */
+  state?: DeliveryState;
+  /** Default: a new transfer. */
+  transferId?: string;
+}
+
+/**
+ * A delivery context as the worker builds one for an attempt: `state` is what earlier attempts recorded;
+ * `recordState` stores the new state (in `recorded`) and makes it `ctx.state`.
+ */
+export function recordingContext({ signal = new AbortController().signal, state = {}, transferId = randomUUID() }: AttemptOptions = {}): RecordingContext {
   const lines: string[] = [];
   const record = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     lines.push(JSON.stringify({ level, message, fields }));
@@ -50,13 +65,20 @@ export function recordingContext(signal: AbortSignal = new AbortController().sig
   const log: Logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
   const ctx: RecordingContext = {
     signal,
-    transferId: 'transfer-test-1',
+    transferId,
     log,
     lines,
-    state: {},
-    recordState: async (state) => {
-      ctx.state = state;
+    recorded: [],
+    state,
+    recordState: async (next) => {
+      ctx.recorded.push(next);
+      ctx.state = next;
     },
   };
   return ctx;
+}
+
+/** The context of the same transfer's next attempt: what `earlier` recorded last is its state. */
+export function nextAttempt(earlier: RecordingContext): RecordingContext {
+  return recordingContext({ state: earlier.state, transferId: earlier.transferId });
 }

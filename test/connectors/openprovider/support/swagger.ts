@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 
-/** Openprovider's own Swagger 2.0 files, as ../shared/reference/openprovider holds them beside the checkout. */
+/** Openprovider's own Swagger 2.0 files, copied into the repository with their source (swagger/README.md). */
 const SWAGGER_FILES = {
   auth: 'auth.swagger.json',
   customer: 'reseller-customer.swagger.json',
@@ -10,7 +10,7 @@ const SWAGGER_FILES = {
 } as const;
 
 type SwaggerFile = keyof typeof SWAGGER_FILES;
-const swaggerDir = path.resolve(__dirname, '../../../../../shared/reference/openprovider');
+const swaggerDir = path.resolve(__dirname, '../swagger');
 
 /**
  * Swagger never says `additionalProperties: false`, so a misspelled field would pass. Closing every
