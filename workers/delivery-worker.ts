@@ -45,6 +45,8 @@ const databaseRetryMs = 2000;
  */
 const maxStalledCount = 3;
 
+const discardTimeoutMs = 30_000;
+
 /** A transfer in one of these states waits for its delivery; any other state is final. */
 const awaitingDelivery = new Set(['queued', 'delivering']);
 
@@ -178,7 +180,8 @@ export class DeliveryWorkers {
   /** A transfer that will not be delivered takes with it what earlier attempts created at the supplier. */
   private async discard(connector: Connector, transfer: TransferRecord, ctx: DeliveryContext): Promise<void> {
     try {
-      await connector.discard(transfer.operation, ctx);
+      // Its own time limit: the attempt's signal may be aborted already (a stopping worker).
+      await connector.discard(transfer.operation, { ...ctx, signal: AbortSignal.timeout(discardTimeoutMs) });
     } catch (error) {
       this.deps.log.error('could not remove what a failed transfer created at the supplier', { transferId: transfer.id, supplier: transfer.supplier, code: (error as { code?: string }).code });
     }

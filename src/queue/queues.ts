@@ -60,6 +60,8 @@ export class DeliveryQueues {
     let queue = this.queues.get(supplier);
     if (!queue) {
       queue = new Queue<DeliveryJob>(deliveryQueueName(supplier), { connection: this.connection, prefix: this.prefix });
+      // The connection's own state is watched and reported elsewhere; an 'error' nobody listens to would end the process.
+      queue.on('error', () => undefined);
       this.queues.set(supplier, queue);
     }
     return queue;

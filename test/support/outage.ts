@@ -32,25 +32,28 @@ export function unexpectedServerErrors(gateway: TestGateway): { route: string; s
 }
 
 /**
- * Accepts three transfers, waits until one is being delivered, cuts `proxy`, then checks that intake,
- * readiness and another route answer 503 problem+json within 2 s. Returns the transfers accepted before.
+ * Accepts three transfers, waits until `underWay` (a sandbox route) has been asked for one of them, cuts
+ * `proxy`, then checks that readiness turns red and that intake and another route answer 503 problem+json,
+ * each within 2 s. Returns the transfers accepted before.
  */
-export async function cutWhileDelivering(gateway: TestGateway, proxy: TcpProxy, readinessDuringOutage: Record<string, boolean>) {
+export async function cutWhileDelivering(gateway: TestGateway, proxy: TcpProxy, readinessDuringOutage: Record<string, boolean>, underWay = 'POST /domains') {
   // A slow supplier keeps these deliveries in progress while the service is gone.
   gateway.sandbox.setLatency(200);
   const before = await Promise.all([postTransfer(gateway), postTransfer(gateway), postTransfer(gateway)]);
   expect(before.map(({ answer }) => answer.status)).toEqual([202, 202, 202]);
-  await waitFor(async () => (gateway.sandbox.requests()['POST /customers'] ?? 0) >= 1, 'a delivery to be under way');
+  await waitFor(async () => (gateway.sandbox.requests()[underWay] ?? 0) >= 1, 'a delivery to be under way');
   await proxy.cut();
 
+  const readiness = await timed(() => waitFor(async () => {
+    const answer = await api(gateway, 'GET', '/readyz');
+    return answer.status === 503 && answer;
+  }, 'readiness to turn red', 2000));
+  expect(readiness.result.json).toEqual({ ready: false, ...readinessDuringOutage });
+  expect(readiness.ms).toBeLessThan(2000);
   const intake = await timed(() => postTransfer(gateway));
   expect(intake.result.answer.status).toBe(503);
   expect(intake.result.answer.type).toContain('application/problem+json');
   expect(intake.ms).toBeLessThan(2000);
-  const readiness = await timed(() => api(gateway, 'GET', '/readyz'));
-  expect(readiness.result.status).toBe(503);
-  expect(readiness.result.json).toEqual({ ready: false, ...readinessDuringOutage });
-  expect(readiness.ms).toBeLessThan(2000);
   const lookup = await api(gateway, 'GET', `/v1/transfers/${before[0].answer.json.id}`, { token: gateway.keys.ops });
   expect(lookup.status).toBe(503);
   expect(lookup.type).toContain('application/problem+json');
