@@ -46,5 +46,5 @@ test('an unknown envelope field whose name is not a field name is reported at it
 test('a shares-log filter on a supplier id PostgreSQL cannot compare is a 400, not a 500', async () => {
   const answer = await api(gateway, 'GET', '/v1/shares?supplier=%00', { token: gateway.keys.privacy });
   expect(answer.status).toBe(400);
-  expect(answer.json.errors).toEqual([{ pointer: '/query/supplier', detail: 'is not a supplier id' }]);
+  expect(answer.json.errors).toEqual([{ pointer: '/query/supplier', detail: 'must be a supplier id' }]);
 });
