@@ -76,10 +76,10 @@ describe('numbers', () => {
     api(gateway, 'POST', '/v1/transfers', { token: gateway.keys.provisioning, raw, headers: { 'content-type': 'application/json', 'idempotency-key': uniqueName('num-') } });
 
   test.each([
-    ['"period":1e400', '/data/period'],
-    ['"period":1,"note":-1e999', '/data/note'],
-    [`"period":1,"big":1${'0'.repeat(400)}`, '/data/big'],
-  ])('a number past the largest double (%s reads as Infinity): 422 at its pointer, never a 500', async (replacement, pointer) => {
+    ['1e400 as the period', '"period":1e400', '/data/period'],
+    ['-1e999 in a withheld field', '"period":1,"note":-1e999', '/data/note'],
+    ['401 digits in a withheld field', `"period":1,"big":1${'0'.repeat(400)}`, '/data/big'],
+  ])('a number past the largest double, read as Infinity (%s): 422 at its pointer, never a 500', async (_label, replacement, pointer) => {
     const answer = await postText(JSON.stringify(registerBody()).replace('"period":1', replacement));
     expect({ status: answer.status, errors: answer.json?.errors }).toEqual({ status: 422, errors: [{ pointer, detail: expect.any(String) }] });
   });
