@@ -64,11 +64,15 @@ describe('a body is parsed with a nesting limit of 64 levels', () => {
     expect((await postText(withExtra('deepest', nestedArrays(63)))).status).toBe(400);
   });
 
-  test('brackets inside strings do not count', async () => {
+  test('brackets inside strings and keys do not count, escaped quotes and backslashes included', async () => {
     const body = registerBody();
-    (body.data as Record<string, unknown>).note = '[{'.repeat(1000);
+    // In the JSON text: [{ ... \"[{ ... \\" — an escaped quote inside, an escaped backslash before the closing quote.
+    (body.data as Record<string, unknown>).note = '[{'.repeat(1000) + '"[{'.repeat(100) + '\\';
+    expect((await postText(JSON.stringify(body))).status).toBe(202);
+    // A key of brackets is no field name: refused at its parent, not counted as nesting.
+    (body.data as Record<string, unknown>)['"' + '['.repeat(100)] = 1;
     const answer = await postText(JSON.stringify(body));
-    expect(answer.status).toBe(202);
+    expect({ status: answer.status, pointers: answer.json.errors.map((error: { pointer: string }) => error.pointer) }).toEqual({ status: 422, pointers: ['/data'] });
   });
 
   test('well-formed requests sent together with deep ones are each accepted on their own', async () => {
