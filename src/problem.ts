@@ -4,6 +4,44 @@ export interface InputError {
   detail: string;
 }
 
+/**
+ * Request keys are named in errors only when they look like a field name: any other key may be a person's
+ * data (an e-mail address, a name) that an error must not echo.
+ */
+const fieldName = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+export function isFieldName(key: string): boolean {
+  return fieldName.test(key);
+}
+
+/**
+ * A path into the request (keys and array indices) as a JSON pointer (RFC 6901). It names keys only while
+ * they look like a field name and stops at the parent of the first that does not; the empty pointer is the
+ * whole request. A field name holds neither `~` nor `/`, so no segment needs escaping.
+ */
+export function pointerTo(path: readonly (string | number)[]): string {
+  let pointer = '';
+  for (const segment of path) {
+    if (typeof segment === 'string' && !isFieldName(segment)) break;
+    pointer += `/${segment}`;
+  }
+  return pointer;
+}
+
+/** An answer lists at most this many input errors: a 256 KB body could otherwise ask for megabytes of them. */
+const maxListedErrors = 100;
+
+/** Each error once: keys that are not field names collapse onto their parent's pointer, and repeat there. */
+function distinct(errors: InputError[]): InputError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = JSON.stringify([error.pointer, error.detail]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /** A problem as plain data, to cross a thread boundary. */
 export type ProblemFields = Pick<Problem, 'status' | 'slug' | 'title' | 'detail' | 'errors' | 'headers'>;
 
@@ -40,7 +78,7 @@ export class Problem extends Error {
 }
 
 export const problems = {
-  badRequest: (detail: string, errors?: InputError[]) => new Problem(400, 'bad-request', 'Bad request', detail, errors),
+  badRequest: (detail: string, errors?: InputError[]) => new Problem(400, 'bad-request', 'Bad request', detail, errors && distinct(errors).slice(0, maxListedErrors)),
   notJson: () => problems.badRequest('The body is not well-formed JSON.'),
   unauthorized: () =>
     new Problem(401, 'unauthorized', 'Unauthorized', 'Send a valid API key as "Authorization: Bearer <token>".', undefined, { 'www-authenticate': 'Bearer' }),
@@ -48,9 +86,12 @@ export const problems = {
   notFound: (detail: string) => new Problem(404, 'not-found', 'Not found', detail),
   conflict: (slug: string, title: string, detail: string) => new Problem(409, slug, title, detail),
   tooLarge: (limit: string) => new Problem(413, 'payload-too-large', 'Payload too large', `The body may be at most ${limit}.`),
-  unsupportedMediaType: () => new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json.'),
-  invalid: (errors: InputError[]) =>
-    new Problem(422, 'validation-failed', 'The request is invalid', `${errors.length} field(s) failed validation; see errors.`, errors),
+  unsupportedMediaType: (detail = 'Send the body as application/json.') => new Problem(415, 'unsupported-media-type', 'Unsupported media type', detail),
+  invalid: (errors: InputError[]) => {
+    const listed = distinct(errors);
+    const first = listed.length > maxListedErrors ? ` (the first ${maxListedErrors})` : '';
+    return new Problem(422, 'validation-failed', 'The request is invalid', `${listed.length} field(s) failed validation; see errors${first}.`, listed.slice(0, maxListedErrors));
+  },
   unavailable: (what: string) =>
     new Problem(503, 'service-unavailable', 'Service unavailable', `${what} is unavailable; retry later with the same Idempotency-Key.`, undefined, { 'retry-after': '2' }),
 };

@@ -1,6 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { InputError } from '../problem';
+import { isValidPhoneNumber } from 'libphonenumber-js';
+import { isFieldName, type InputError } from '../problem';
 
 /**
  * The one Ajv instance for agreed payload schemas. `removeAdditional: 'all'` strips every field a schema
@@ -10,6 +11,11 @@ import type { InputError } from '../problem';
 export const payloadAjv = new Ajv2020({ allErrors: true, removeAdditional: 'all', strict: true });
 addFormats(payloadAjv);
 payloadAjv.addKeyword({ keyword: 'x-data-category', schemaType: 'string' });
+/**
+ * A phone number in E.164 form that is valid in its country's numbering plan (libphonenumber): a pattern
+ * passes +1000000, which every supplier then refuses for good.
+ */
+payloadAjv.addFormat('e164-phone', { type: 'string', validate: (text: string) => /^\+[1-9][0-9]{6,14}$/.test(text) && isValidPhoneNumber(text) });
 
 export interface FieldDescription {
   pointer: string;
@@ -22,12 +28,6 @@ export interface Minimised {
   errors: InputError[];
 }
 
-/**
- * Withheld fields are reported by name, in answers and in the append-only shares log, so a name must look
- * like a field name: a caller could otherwise put personal data into the log through a key.
- */
-const fieldName = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
-
 /** Strips what `validate`'s schema does not allow, then reports what was withheld and what is invalid, by pointer under `base`. */
 export function minimise(validate: ValidateFunction, data: unknown, base: string): Minimised {
   const payload = structuredClone(data);
@@ -39,14 +39,19 @@ export function minimise(validate: ValidateFunction, data: unknown, base: string
   return { payload, withheld, errors };
 }
 
+/**
+ * Withheld fields are reported by name, in answers and in the append-only shares log, so only a key that
+ * looks like a field name is named: a caller could otherwise put personal data into the log through a key.
+ * Recursive, over at most the request's nesting limit (envelope.ts).
+ */
 function collectRemoved(original: unknown, kept: unknown, pointer: string, withheld: string[], errors: InputError[]): void {
   if (original === null || typeof original !== 'object' || kept === null || typeof kept !== 'object') return;
   for (const key of Object.keys(original)) {
     // Own properties only: `in` would count an inherited `constructor` or `toString` as kept.
     if (Object.hasOwn(kept, key)) {
       collectRemoved((original as Record<string, unknown>)[key], (kept as Record<string, unknown>)[key], `${pointer}/${escapePointer(key)}`, withheld, errors);
-    } else if (fieldName.test(key)) withheld.push(`${pointer}/${escapePointer(key)}`);
-    else errors.push({ pointer: pointer || '/', detail: 'has a field the agreement does not allow whose name is not a field name (letters, digits, _ and -)' });
+    } else if (isFieldName(key)) withheld.push(`${pointer}/${escapePointer(key)}`);
+    else errors.push({ pointer, detail: 'has a field the agreement does not allow whose name is not a field name (letters, digits, _ and -)' });
   }
 }
 

@@ -7,7 +7,7 @@ import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
 import { errorHandler, routeOf } from './error-handler';
-import { requireJsonBody } from './json-body';
+import { noQueryParameters } from './query';
 import type { Readiness } from './readiness';
 import { sharesRouter } from './routes/shares';
 import { transfersRouter } from './routes/transfers';
@@ -42,21 +42,21 @@ export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: 
   );
   app.use(requestLog(log));
 
-  app.get('/healthz', (_req, res) => {
+  app.get('/healthz', noQueryParameters, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', noQueryParameters, async (_req, res) => {
     const report = await readiness.check();
     res.status(report.ready ? 200 : 503).json(report);
   });
 
+  // Who is calling comes first: a caller without a valid key learns nothing else about its request.
+  app.use('/v1', authenticate(keys));
   // While Redis or the database is down, refuse at once rather than hang.
   app.use((_req, _res, next) => {
     if (!readiness.ready) throw problems.unavailable('Redis or the database');
     next();
   });
-  app.use(requireJsonBody);
-  app.use('/v1', authenticate(keys));
   app.use('/v1/transfers', transfersRouter(intake, db));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
   app.use((_req, _res) => {

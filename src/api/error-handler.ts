@@ -3,23 +3,12 @@ import type winston from 'winston';
 import { Problem, problems } from '../problem';
 import { DatabaseUnavailableError } from '../store';
 
-/** body-parser's error types, as problems. */
-function parserProblem(error: { type?: string }): Problem | undefined {
-  switch (error.type) {
-    case 'entity.too.large':
-      return problems.tooLarge('256 KB');
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return problems.unsupportedMediaType();
-    default:
-      return undefined;
-  }
-}
-
 function toProblem(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error;
   if (error instanceof DatabaseUnavailableError) return problems.unavailable('The database');
-  return parserProblem(error as { type?: string });
+  // Express's own refusal of a path segment that is not valid percent-encoding: the caller's error, not ours.
+  if (error instanceof URIError && (error as { status?: number }).status === 400) return problems.badRequest('The URL could not be decoded: check its percent-encoding.');
+  return undefined;
 }
 
 /** The one error handler: problem+json always, never a stack, never a value from the request. */

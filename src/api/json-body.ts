@@ -2,15 +2,56 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { problems } from '../problem';
 
 const jsonTypes = ['application/json', 'application/*+json'];
+const bodyLimit = '256kb';
 
-/** A body, if sent, must be JSON: anything else is a 415 before it is read. */
-export function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
-  if (req.is(jsonTypes) === false) throw problems.unsupportedMediaType();
-  next();
+/** A body, if sent, must be JSON, and JSON is UTF-8 (RFC 8259): another type or charset is a 415 before the body is read. */
+function checkMediaType(req: Request): void {
+  const type = req.is(jsonTypes);
+  if (type === false) throw problems.unsupportedMediaType();
+  const charset = type && charsetOf(req.get('content-type')!);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw problems.unsupportedMediaType('JSON is UTF-8 (RFC 8259): send the body as application/json without a charset, or with charset=utf-8.');
+  }
 }
 
+/** A parameter of a media type: a token, `=`, then a token or a quoted string (RFC 9110 §5.6.6). */
+const parameter = /;\s*([^\s;=]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;]*)/g;
+
+/** The charset parameter of a Content-Type, unquoted and in lower case, if there is one. */
+function charsetOf(contentType: string): string | undefined {
+  for (const [, name, value] of contentType.matchAll(parameter)) {
+    if (name.toLowerCase() === 'charset') return (value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value).toLowerCase();
+  }
+  return undefined;
+}
+
+const rawBody = express.raw({ type: jsonTypes, limit: bodyLimit });
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
- * The body as text, up to 256 KB; the route parses it where it uses it. Transfer requests are parsed on the
- * intake threads, so the main thread neither parses them nor copies a parsed tree to a thread.
+ * The JSON body as text, up to 256 KB, after any Content-Encoding; the route parses it where it uses it. Its
+ * bytes are decoded here, as UTF-8 or not at all: a replacement character would change what the caller sent.
  */
-export const jsonText = express.text({ type: jsonTypes, limit: '256kb' });
+export function jsonText(req: Request, res: Response, next: NextFunction) {
+  checkMediaType(req);
+  rawBody(req, res, (error?: unknown) => {
+    if (error) return next(bodyProblem(error));
+    try {
+      req.body = Buffer.isBuffer(req.body) ? utf8.decode(req.body) : '';
+    } catch {
+      return next(problems.badRequest('The body is not valid UTF-8.'));
+    }
+    next();
+  });
+}
+
+/** body-parser's errors, as problems; a body that cannot be read as its headers say is the caller's error, not ours. */
+function bodyProblem(error: unknown): unknown {
+  const { type, status } = error as { type?: string; status?: number };
+  if (type === 'entity.too.large') return problems.tooLarge('256 KB');
+  if (type === 'encoding.unsupported') return problems.unsupportedMediaType('Send the body uncompressed, or with Content-Encoding gzip, deflate or br.');
+  if (status !== undefined && status >= 400 && status < 500) {
+    return problems.badRequest('The body could not be read as its headers say: check its Content-Encoding (is it really compressed that way?) and Content-Length.');
+  }
+  return error;
+}

@@ -27,7 +27,8 @@ test.each([
 ])('%s: 422 at its pointer', async (_case, body, pointer) => {
   const answer = await post(body());
   expect(answer.status).toBe(422);
-  expect(answer.json.errors).toEqual([{ pointer, detail: expect.stringMatching(/NUL character or an unpaired surrogate/) }]);
+  // A reference must be printable text besides, which neither is.
+  expect(answer.json.errors).toEqual([{ pointer, detail: expect.stringMatching(/NUL character or an unpaired surrogate|format "printable"/) }]);
 });
 
 test("one such request among concurrent ones fails alone; the others' batch is written", async () => {
@@ -36,14 +37,14 @@ test("one such request among concurrent ones fails alone; the others' batch is w
   expect(statuses).toEqual([202, 202, 202, 202, 202, 422, 202, 202, 202]);
 });
 
-test('an unknown envelope field is reported at an RFC 6901 pointer', async () => {
+test('an unknown envelope field whose name is not a field name is reported at its parent, the root (RFC 6901: the empty pointer)', async () => {
   const answer = await post({ ...registerBody(), 'x/y~z': 1 });
   expect(answer.status).toBe(422);
-  expect(answer.json.errors).toEqual([{ pointer: '/x~1y~0z', detail: 'is not a field of a transfer request' }]);
+  expect(answer.json.errors).toEqual([{ pointer: '', detail: expect.stringMatching(/not a field name/) }]);
 });
 
 test('a shares-log filter on a supplier id PostgreSQL cannot compare is a 400, not a 500', async () => {
   const answer = await api(gateway, 'GET', '/v1/shares?supplier=%00', { token: gateway.keys.privacy });
   expect(answer.status).toBe(400);
-  expect(answer.json.errors).toEqual([{ pointer: '/query/supplier', detail: 'is not a supplier id' }]);
+  expect(answer.json.errors).toEqual([{ pointer: '/query/supplier', detail: 'must be a supplier id' }]);
 });

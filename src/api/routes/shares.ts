@@ -1,20 +1,41 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { supplierIdPattern } from '../../agreements/agreements';
 import { subjectHash } from '../../crypto/sealing';
-import { type InputError, problems } from '../../problem';
 import { listShares, verifyShareLog, type ShareFilter } from '../../shares/share-log';
 import type { Database } from '../../store';
+import { isReference } from '../../transfers/envelope';
 import { allow } from '../auth';
+import { dateParameter, integerParameter, noQueryParameters, readQuery, textParameter, type QueryParameter, type QueryValues } from '../query';
 
 const maxPageSize = 1000;
 const supplierId = new RegExp(supplierIdPattern);
+
+/** A cursor is the base64url of the last sequence number of a page. */
+const cursorParameter: QueryParameter<number> = {
+  expected: 'a cursor this API gave out',
+  parse: (text) => {
+    const seq = Buffer.from(text, 'base64url').toString();
+    return /^[1-9][0-9]{0,14}$/.test(seq) ? Number(seq) : undefined;
+  },
+};
+
+const shareQuery = {
+  // The subject id as transfer requests give it: other text matches no entry and is a mistake to point out.
+  subject: textParameter('a subject id (printable text, at most 200 characters)', isReference),
+  // Checked like a transfer's supplier: text PostgreSQL cannot compare (a NUL) must be a 400, not a failed query.
+  supplier: textParameter('a supplier id', (text) => supplierId.test(text)),
+  since: dateParameter,
+  until: dateParameter,
+  limit: integerParameter(1, maxPageSize),
+  cursor: cursorParameter,
+};
 
 export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
   const router = Router();
   router.use(allow('privacy'));
 
   router.get('/', async (req, res) => {
-    const filter = parseFilter(req, subjectHashKey);
+    const filter = shareFilter(readQuery(req, shareQuery), subjectHashKey);
     // Reading the log is itself recorded: privacy staff can show who looked up whom.
     const { limit: _limit, afterSeq: _afterSeq, ...consulted } = filter;
     await db.query('insert into log_consultations (api_key_id, filter) values ($1, $2)', [req.apiKey!.id, JSON.stringify(consulted)]);
@@ -23,45 +44,13 @@ export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
     res.json({ items, nextCursor });
   });
 
-  router.get('/verify', async (_req, res) => {
+  router.get('/verify', noQueryParameters, async (_req, res) => {
     res.json(await verifyShareLog(db));
   });
 
   return router;
 }
 
-function parseFilter(req: Request, subjectHashKey: Buffer): ShareFilter {
-  const errors: InputError[] = [];
-  const text = (name: string) => {
-    const value = req.query[name];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value === '') errors.push({ pointer: `/query/${name}`, detail: 'must be given once, not empty' });
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  };
-  const date = (name: string) => {
-    const value = text(name);
-    if (value === undefined) return undefined;
-    const parsed = new Date(value);
-    if (Number.isNaN(parsed.getTime())) errors.push({ pointer: `/query/${name}`, detail: 'must be an ISO 8601 date or date-time' });
-    return parsed;
-  };
-  const subject = text('subject');
-  const cursor = text('cursor');
-  const afterSeq = cursor === undefined ? undefined : Number(Buffer.from(cursor, 'base64url').toString());
-  if (afterSeq !== undefined && !Number.isInteger(afterSeq)) errors.push({ pointer: '/query/cursor', detail: 'is not a cursor this API gave out' });
-  const limit = Number(text('limit') ?? 100);
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) errors.push({ pointer: '/query/limit', detail: `must be an integer from 1 to ${maxPageSize}` });
-  const supplier = text('supplier');
-  // Checked like a transfer's supplier: text PostgreSQL cannot compare (a NUL) must be a 400, not a failed query.
-  if (supplier !== undefined && !supplierId.test(supplier)) errors.push({ pointer: '/query/supplier', detail: 'is not a supplier id' });
-  const filter: ShareFilter = {
-    subjectHash: subject === undefined ? undefined : subjectHash(subjectHashKey, subject),
-    supplier,
-    since: date('since'),
-    until: date('until'),
-    afterSeq,
-    limit,
-  };
-  if (errors.length) throw problems.badRequest('Some query parameters are invalid; see errors.', errors);
-  return filter;
+function shareFilter({ subject, supplier, since, until, limit, cursor }: QueryValues<typeof shareQuery>, subjectHashKey: Buffer): ShareFilter {
+  return { subjectHash: subject === undefined ? undefined : subjectHash(subjectHashKey, subject), supplier, since, until, afterSeq: cursor, limit: limit ?? 100 };
 }
