@@ -1,5 +1,6 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats';
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { isFieldName, type InputError } from '../problem';
 
@@ -15,7 +16,15 @@ payloadAjv.addKeyword({ keyword: 'x-data-category', schemaType: 'string' });
  * A phone number in E.164 form that is valid in its country's numbering plan (libphonenumber): a pattern
  * passes +1000000, which every supplier then refuses for good.
  */
+/**
+ * Ajv checks a format even on a value already too long (allErrors): the email pattern would take
+ * milliseconds of the one event loop over a 240 KB string, so the length is checked first.
+ */
+const emailPattern = fullFormats.email as RegExp;
+payloadAjv.addFormat('email', { type: 'string', validate: (text: string) => text.length <= 254 && emailPattern.test(text) });
 payloadAjv.addFormat('e164-phone', { type: 'string', validate: (text: string) => /^\+[1-9][0-9]{6,14}$/.test(text) && isValidPhoneNumber(text) });
+
+const maxWithheld = 100;
 
 export interface FieldDescription {
   pointer: string;
@@ -35,6 +44,8 @@ export function minimise(validate: ValidateFunction, data: unknown, base: string
   const withheld: string[] = [];
   const errors: InputError[] = [];
   collectRemoved(data, payload, base, withheld, errors);
+  // Each withheld field is named in the answer and in every share entry of the transfer: a bounded list.
+  if (withheld.length > maxWithheld) return { payload, withheld: [], errors: [{ pointer: base, detail: `has more than ${maxWithheld} fields the agreement does not allow; send only what the transfer needs` }] };
   if (!valid) errors.push(...(validate.errors ?? []).map((error) => toInputError(error, base)));
   return { payload, withheld, errors };
 }

@@ -71,6 +71,16 @@ describe('the payload is refused at the door when the supplier would refuse it f
   });
 });
 
+describe('bounded work per request', () => {
+  test('more than 100 withheld fields: 422 at /data, so the answer and the shares log stay bounded', async () => {
+    const extra = Object.fromEntries(Array.from({ length: 101 }, (_, index) => [`extra${index}`, 1]));
+    await expectRefusedAt(changed((body) => Object.assign(body.data, extra)), '/data');
+    const fewer = await post(changed((body) => Object.assign(body.data, Object.fromEntries(Object.entries(extra).slice(0, 98)))));
+    expect(fewer.status).toBe(202);
+    expect(fewer.json.fieldsWithheld).toHaveLength(100);
+  });
+});
+
 describe('numbers', () => {
   const postText = (raw: string) =>
     api(gateway, 'POST', '/v1/transfers', { token: gateway.keys.provisioning, raw, headers: { 'content-type': 'application/json', 'idempotency-key': uniqueName('num-') } });
