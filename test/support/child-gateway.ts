@@ -11,6 +11,7 @@ import { removeRedisKeys, sql, testDatabaseUrl, testRedisUrl, uniqueName } from 
 const repoRoot = path.join(__dirname, '..', '..');
 
 export interface ChildGateway {
+  /** Unset for a worker-only process (SGW_ROLE=worker). */
   url: string;
   keys: Record<ApiRole, string>;
   process: ChildProcess;
@@ -30,6 +31,8 @@ export interface ChildGatewayFixture {
   query<Row = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<Row[]>;
   /** Starts `npm start`'s command with this fixture's environment plus `extraEnv`; every start shares the database, queue prefix and keys. */
   start(extraEnv?: Record<string, string>): Promise<ChildGateway>;
+  /** As `start`, without waiting for the process to be up: it may be killed at any moment of its life. */
+  launch(extraEnv?: Record<string, string>): ChildProcess;
   /** Kills any child still running, then removes the database, queue keys, sandbox and files. */
   close(): Promise<void>;
 }
@@ -78,7 +81,7 @@ export async function createChildGatewayFixture(
     OPENPROVIDER_PASSWORD: sandbox.password,
     LOG_LEVEL: 'info',
   };
-  const children = new Set<ChildGateway>();
+  const children = new Set<ChildProcess>();
 
   return {
     sandbox,
@@ -94,16 +97,26 @@ export async function createChildGatewayFixture(
       }
     },
     async start(extraEnv = {}) {
-      const child = await spawnGateway({ ...env, ...extraEnv }, keys);
+      const child = await spawnGateway(launchGateway({ ...env, ...extraEnv }), keys);
+      children.add(child.process);
+      return child;
+    },
+    launch(extraEnv = {}) {
+      const child = launchGateway({ ...env, ...extraEnv });
+      // Read and dropped: a full pipe would stall the process.
+      child.stdout!.resume();
+      child.stderr!.resume();
       children.add(child);
-      void child.exited.then(() => children.delete(child));
       return child;
     },
     async close() {
-      for (const child of children) {
-        child.process.kill('SIGKILL');
-        await child.exited;
-      }
+      await Promise.all(
+        [...children].map((child) => {
+          if (child.exitCode !== null || child.signalCode !== null) return undefined;
+          child.kill('SIGKILL');
+          return new Promise((resolve) => child.once('exit', resolve));
+        }),
+      );
       await sandbox.close();
       await removeRedisKeys(queuePrefix);
       await sql(`drop database ${database} with (force)`);
@@ -112,9 +125,14 @@ export async function createChildGatewayFixture(
   };
 }
 
-/** Resolves once the process logged its URL; rejects with its output when it ends or is silent for too long. */
-function spawnGateway(env: Record<string, string | undefined>, keys: Record<ApiRole, string>, timeoutMs = 30_000): Promise<ChildGateway> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function launchGateway(env: Record<string, string | undefined>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Resolves once the process logged that it started; rejects with its output when it ends or is silent for too long. */
+function spawnGateway(child: ChildProcess, keys: Record<ApiRole, string>, timeoutMs = 30_000): Promise<ChildGateway> {
+  const stdout = child.stdout!;
+  const stderr = child.stderr!;
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
@@ -126,30 +144,30 @@ function spawnGateway(env: Record<string, string | undefined>, keys: Record<ApiR
     }
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const url = startedUrl(output);
-      if (!url) return;
+      const started = startedLine(output);
+      if (!started) return;
       clearTimeout(timer);
-      child.stdout.off('data', onData);
-      child.stdout.on('data', (more: Buffer) => (output += more.toString()));
+      stdout.off('data', onData);
+      stdout.on('data', (more: Buffer) => (output += more.toString()));
       const ended = exited.then(({ code, signal }) => {
         throw new Error(`gateway process ended (code ${code}, signal ${signal}):\n${output}`);
       });
       ended.catch(() => undefined);
-      resolve({ url, keys, process: child, exited, output: () => output, whileRunning: (work) => Promise.race([work, ended]) });
+      resolve({ url: started.url ?? '', keys, process: child, exited, output: () => output, whileRunning: (work) => Promise.race([work, ended]) });
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    stdout.on('data', onData);
+    stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then(({ code, signal }) => fail(`ended (code ${code}, signal ${signal})`));
   });
 }
 
-/** The URL from the JSON log line the process writes once it listens. */
-function startedUrl(output: string): string | undefined {
+/** The JSON log line the process writes once it runs, with its URL when it serves the API. */
+function startedLine(output: string): { url?: string } | undefined {
   for (const line of output.split('\n')) {
     if (!line.includes('supplier-gateway started')) continue;
     try {
       const entry = JSON.parse(line) as { message?: string; url?: string };
-      if (entry.message === 'supplier-gateway started') return entry.url;
+      if (entry.message === 'supplier-gateway started') return entry;
     } catch {
       // a line still being written
     }
