@@ -9,7 +9,7 @@ import { Batcher } from '../src/transfers/batcher';
  * A reference between the bare endpoint and the gateway: the bare endpoint plus the one thing no gateway
  * can skip, a committed row per request before the 202, written in batches by the same group commit as the
  * intake. What it costs against the bare endpoint is what a commit costs on this machine; what the gateway
- * costs beyond it is its own work (auth, validation, minimisation, sealing, idempotency, subject keys).
+ * costs beyond it is its own work (auth, validation, minimisation, sealing, idempotency).
  */
 const redis = new IORedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
 const queue = new Queue('{bench.committed}', { connection: redis, prefix: process.env.BENCH_PREFIX ?? 'bench' });
