@@ -5,7 +5,7 @@ import { ApiKeyStore } from './api/api-keys';
 import { createApp } from './api/app';
 import { Readiness } from './api/readiness';
 import type { EnvConfig } from './config/env';
-import { ConfigError } from './config/config-error';
+import { configuredAgreements } from './config/supplier-agreements';
 import type { SupplierConfig } from './config/suppliers';
 import type { Connector, ConnectorDefinition } from './connector-kit';
 import { connected, DeliveryQueues, producerConnection } from './queue/queues';
@@ -32,10 +32,8 @@ export interface Gateway {
 
 /** Wires the services for SGW_ROLE: the API, the delivery workers, or both. */
 export async function startGateway({ env, suppliers, connectorDefinition, log, databaseSchema }: GatewayOptions): Promise<Gateway> {
-  const agreements = loadAgreements(schemasDir);
-  for (const supplier of suppliers) {
-    if (!agreements.has(supplier.id)) throw new ConfigError('SGW_SUPPLIERS_FILE', `names supplier "${supplier.id}", which has no schemas/${supplier.id}/agreement.json`);
-  }
+  const { agreements, unconfigured } = configuredAgreements(suppliers, loadAgreements(schemasDir), connectorDefinition);
+  for (const supplier of unconfigured) log.warn('supplier has an agreement but no entry in the suppliers file: its transfers are refused with 404', { supplier });
   const db = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, schema: databaseSchema });
   const redis = producerConnection(env.redisUrl);
   redis.on('error', () => undefined); // readiness reports it; ioredis reconnects by itself
