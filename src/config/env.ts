@@ -88,7 +88,7 @@ function checkDatabaseUrl(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError('DATABASE_URL', 'is not a valid URL: percent-encode special characters in the user name and password (/ as %2F, @ as %40, # as %23, ? as %3F, : as %3A)');
+    throw new ConfigError('DATABASE_URL', 'is not a valid URL: percent-encode special characters in the user name and password (/ as %2F, # as %23, ? as %3F)');
   }
   if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
   const database = parsed.pathname.slice(1);

@@ -1,21 +1,44 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { lockDataDir } from './data-dir-lock';
 import type { Database } from './db';
 import { migrate } from './migrate';
 import { openPglite } from './pglite';
-import { connectPostgres } from './postgres';
+import { connectPostgres, refusalAtStart } from './postgres';
 
 export * from './db';
 
-/** PostgreSQL when a URL is given, else embedded PGlite in `<dataDir>/pgdata`; migrated either way. */
+/** PostgreSQL when a URL is given, else embedded PGlite in `<dataDir>/pgdata`, owned by this process alone; migrated either way. */
 export async function openDatabase(options: { databaseUrl?: string; dataDir: string; schema?: string }): Promise<Database> {
-  let db: Database;
-  if (options.databaseUrl) db = connectPostgres({ url: options.databaseUrl, schema: options.schema });
-  else {
+  if (options.databaseUrl) {
+    const db = connectPostgres({ url: options.databaseUrl, schema: options.schema });
+    await migrateOrClose(db, (error) => refusalAtStart(error, options.databaseUrl!));
+    return db;
+  }
+  const lock = await lockDataDir(options.dataDir);
+  try {
     const dir = path.join(options.dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
-    db = await openPglite(dir);
+    const db = await openPglite(dir);
+    await migrateOrClose(db, (error) => error);
+    return {
+      ...db,
+      async close() {
+        await db.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
   }
-  await migrate(db);
-  return db;
+}
+
+async function migrateOrClose(db: Database, explain: (error: unknown) => unknown): Promise<void> {
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw explain(error);
+  }
 }
