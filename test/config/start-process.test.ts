@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, runUntilExit, stackLines } from '../support/gateway-process';
+import { freePort, runUntilExit, spawnProcess, stackLines, startedLine } from '../support/gateway-process';
 import { removeRedisKeys, sql, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services';
 
 let dir: string;
@@ -110,4 +110,19 @@ describe('the process refuses a bad setting with one clear line and no stack', (
       holder.close();
     }
   });
+});
+
+test('a supplier with an agreement but no entry in the suppliers file is named in one start line; the start goes on', async () => {
+  const empty = path.join(dir, 'no-suppliers.json');
+  writeFileSync(empty, '{"suppliers": {}}');
+  const gateway = spawnProcess(settings({ SGW_SUPPLIERS_FILE: empty, SGW_ROLE: 'api' }));
+  try {
+    await gateway.logged(startedLine);
+    expect(gateway.logLines().filter((line) => line.level !== 'info')).toEqual([
+      { level: 'warn', message: 'supplier has an agreement but no entry in the suppliers file: its transfers are refused with 404', supplier: 'openprovider', timestamp: expect.any(String) },
+    ]);
+  } finally {
+    gateway.process.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+  }
 });
