@@ -20,7 +20,7 @@ const pidWriteGraceMs = 100;
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'pgdata.lock');
-  // A second try follows a stale lock's removal; a third, a race lost to another process taking it over.
+  // Each try after the first follows a stale lock's removal; one that is stale again and again is given up on.
   for (let attempt = 1; !create(file); attempt += 1) {
     const holder = await readHolder(file);
     if (holder !== undefined && holder !== process.pid && isRunning(holder)) throw inUse(dataDir, holder);

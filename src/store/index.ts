@@ -9,18 +9,20 @@ import { connectPostgres, refusalAtStart } from './postgres';
 export * from './db';
 
 /** PostgreSQL when a URL is given, else embedded PGlite in `<dataDir>/pgdata`, owned by this process alone; migrated either way. */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string; schema?: string }): Promise<Database> {
-  if (options.databaseUrl) {
-    const db = connectPostgres({ url: options.databaseUrl, schema: options.schema });
-    await migrateOrClose(db, (error) => refusalAtStart(error, options.databaseUrl!));
+export async function openDatabase({ databaseUrl, dataDir, schema }: { databaseUrl?: string; dataDir: string; schema?: string }): Promise<Database> {
+  if (databaseUrl) {
+    const db = connectPostgres({ url: databaseUrl, schema });
+    await migrateOrClose(db).catch((error: unknown) => {
+      throw refusalAtStart(error, databaseUrl);
+    });
     return db;
   }
-  const lock = await lockDataDir(options.dataDir);
+  const lock = await lockDataDir(dataDir);
   try {
-    const dir = path.join(options.dataDir, 'pgdata');
+    const dir = path.join(dataDir, 'pgdata');
     mkdirSync(dir, { recursive: true });
     const db = await openPglite(dir);
-    await migrateOrClose(db, (error) => error);
+    await migrateOrClose(db);
     return {
       ...db,
       async close() {
@@ -34,11 +36,11 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
   }
 }
 
-async function migrateOrClose(db: Database, explain: (error: unknown) => unknown): Promise<void> {
+async function migrateOrClose(db: Database): Promise<void> {
   try {
     await migrate(db);
   } catch (error) {
     await db.close().catch(() => undefined);
-    throw explain(error);
+    throw error;
   }
 }
