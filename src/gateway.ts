@@ -5,11 +5,13 @@ import { ApiKeyStore } from './api/api-keys';
 import { createApp } from './api/app';
 import { Readiness } from './api/readiness';
 import type { EnvConfig } from './config/env';
-import { ConfigError } from './config/config-error';
+import { portRefusal } from './config/port-refusal';
+import { configuredAgreements } from './config/supplier-agreements';
 import { checkKeys } from './crypto/key-check';
 import type { SupplierConfig } from './config/suppliers';
 import type { Connector, ConnectorDefinition } from './connector-kit';
 import { connected, DeliveryQueues, producerConnection } from './queue/queues';
+import { watchRedis } from './queue/redis-watch';
 import { openDatabase, type Database } from './store';
 import { Intake } from './transfers/intake';
 import { DeliveryWorkers } from '../workers/delivery-worker';
@@ -32,26 +34,26 @@ export interface Gateway {
 
 /** Wires the services for SGW_ROLE: the API, the delivery workers, or both. */
 export async function startGateway({ env, suppliers, connectorDefinition, log, databaseSchema }: GatewayOptions): Promise<Gateway> {
-  const agreements = loadAgreements(schemasDir);
-  for (const supplier of suppliers) {
-    if (!agreements.has(supplier.id)) throw new ConfigError('SGW_SUPPLIERS_FILE', `names supplier "${supplier.id}", which has no schemas/${supplier.id}/agreement.json`);
-  }
+  const { agreements, unconfigured } = configuredAgreements(suppliers, loadAgreements(schemasDir), connectorDefinition);
+  for (const supplier of unconfigured) log.warn('supplier has an agreement but no entry in the suppliers file: its transfers are refused with 404', { supplier });
   const db = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, schema: databaseSchema });
   await checkKeys(db, env.masterKey, env.subjectHashKey).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });
   const redis = producerConnection(env.redisUrl);
-  redis.on('error', () => undefined); // readiness reports it; ioredis reconnects by itself
+  watchRedis(redis, log, 'producer');
   await connected(redis);
   const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(suppliers.map((supplier) => [supplier.id, supplier.queue])));
   const closers: (() => Promise<void>)[] = [];
   let url: string | undefined;
+  // Workers take jobs only once the whole start has succeeded: a process that fails to start sends nothing.
+  let startWorkers = () => {};
 
   if (env.role !== 'api') {
     const connectors = new Map<string, Connector>(suppliers.map((supplier) => [supplier.id, connectorDefinition(supplier.connector)!.create(supplier.config)]));
     const workers = new DeliveryWorkers({ db, redisUrl: env.redisUrl, queuePrefix: env.queuePrefix, suppliers, connectors, agreements, masterKey: env.masterKey, queues, log, recoveryMs: env.recoveryMs });
-    workers.start();
+    startWorkers = () => workers.start();
     closers.push(async () => {
       await workers.close();
       await Promise.all([...connectors.values()].map((connector) => connector.close?.()));
@@ -76,6 +78,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
     });
   }
 
+  startWorkers();
   return {
     url,
     db,
@@ -90,6 +93,6 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
 
 function listen(app: import('express').Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(portRefusal(error, port, host)) : resolve(server)));
   });
 }

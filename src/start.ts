@@ -7,6 +7,13 @@ import { DatabaseUnavailableError } from './store';
 import { getConnectorDefinition } from '../connectors';
 import { startSandboxes, type RunningSandbox } from '../connectors/sandboxes';
 
+/**
+ * A graceful stop lets deliveries under way finish (the workers give them 10 s); past this, a stop that
+ * still waits (a close stuck on an unreachable Redis, say) ends the process anyway: an orchestrator's
+ * SIGTERM must never be left unanswered.
+ */
+const stopDeadlineMs = 20_000;
+
 /** Process entry: reads the environment, starts the API and/or workers for SGW_ROLE, stops gracefully. */
 async function main(): Promise<void> {
   const env = loadEnv();
@@ -28,6 +35,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
+    setTimeout(() => {
+      log.error('stopping took too long: exiting without waiting further', { durationMs: stopDeadlineMs });
+      process.exit(1);
+    }, stopDeadlineMs).unref();
     await gateway.close();
     await Promise.all(sandboxes.map((sandbox) => sandbox.close()));
     process.exit(0);

@@ -7,6 +7,7 @@ import type { Connector, DeliveryContext } from '../src/connector-kit';
 import { unsealPayload } from '../src/crypto/sealing';
 import { connectorLogger } from '../src/log/logger';
 import { deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQueues } from '../src/queue/queues';
+import { isRedisConnectionError } from '../src/queue/redis-watch';
 import { appendShares } from '../src/shares/share-log';
 import { DatabaseUnavailableError, type Database } from '../src/store';
 import { findTransfer, markDelivered, markDelivering, markError, recordDeliveryState, type TransferRecord } from '../src/transfers/transfer-store';
@@ -83,7 +84,10 @@ export class DeliveryWorkers {
       worker.on('failed', (job, error) => {
         if (job && /stalled more than allowable limit/.test(error.message)) void this.resolveAbandoned(job);
       });
-      worker.on('error', (error) => this.deps.log.error('worker error', { supplier: supplier.id, errorName: error.name }));
+      // Redis going away is reported once per change by the producer connection's watch, not here on every retry.
+      worker.on('error', (error) => {
+        if (!isRedisConnectionError(error)) this.deps.log.error('worker error', { supplier: supplier.id, error });
+      });
       this.workers.push(worker);
     }
     this.sweep.start();
@@ -93,7 +97,8 @@ export class DeliveryWorkers {
   async close(graceMs = 10_000): Promise<void> {
     this.sweep.stop();
     const abort = setTimeout(() => this.running.forEach((controller) => controller.abort()), graceMs);
-    await Promise.all(this.workers.map((worker) => worker.close()));
+    // A worker waiting for its Redis to come back would never finish closing: it is then closed at once.
+    await Promise.all(this.workers.map((worker, index) => worker.close(this.connections[index].status !== 'ready')));
     clearTimeout(abort);
     for (const connection of this.connections) connection.disconnect();
   }
@@ -171,9 +176,9 @@ export class DeliveryWorkers {
         ]);
       }
     });
-    // A bug of ours is named by its error's name: its message may hold a value from the payload.
-    const errorName = decision.code.endsWith('internal_error') ? (cause as Error)?.name : undefined;
-    this.deps.log.warn('delivery attempt failed', { transferId: transfer.id, supplier: transfer.supplier, status: decision.status, code: decision.code, errorName });
+    // A bug of ours comes with its error (the log keeps its name and code, not its message).
+    const error = decision.code === 'gateway.internal_error' ? cause : undefined;
+    this.deps.log.warn('delivery attempt failed', { transferId: transfer.id, supplier: transfer.supplier, status: decision.status, code: decision.code, error });
     if (decision.status === 'failed' && connector) await this.discard(connector, transfer, ctx);
   }
 
@@ -183,7 +188,7 @@ export class DeliveryWorkers {
       // Its own time limit: the attempt's signal may be aborted already (a stopping worker).
       await connector.discard(transfer.operation, { ...ctx, signal: AbortSignal.timeout(discardTimeoutMs) });
     } catch (error) {
-      this.deps.log.error('could not remove what a failed transfer created at the supplier', { transferId: transfer.id, supplier: transfer.supplier, code: (error as { code?: string }).code });
+      this.deps.log.error('could not remove what a failed transfer created at the supplier', { transferId: transfer.id, supplier: transfer.supplier, error });
     }
   }
 
@@ -214,7 +219,7 @@ export class DeliveryWorkers {
       const decision = decideFailure(new GatewayFailure('worker_lost', `The worker stopped mid-delivery ${maxStalledCount + 1} times; the supplier has no record of the transfer, so it was not tried again.`, true), true);
       await this.recordFailure(transfer, ctx, decision, undefined, undefined);
     } catch (error) {
-      log.error('could not resolve an abandoned transfer', { transferId: job.data.transferId, errorName: (error as Error).name });
+      log.error('could not resolve an abandoned transfer', { transferId: job.data.transferId, error });
     }
   }
 

@@ -47,7 +47,7 @@ export class StrandedSweep {
         after = page.at(-1);
       }
     } catch (error) {
-      this.log.warn('the stranded-transfer sweep stopped early; it runs again shortly', { errorName: (error as Error).name });
+      this.log.warn('the stranded-transfer sweep stopped early; it runs again shortly', { error });
     } finally {
       this.running = false;
     }
@@ -62,7 +62,7 @@ export class StrandedSweep {
       await this.queues.enqueue(missing.map((id) => ({ id, supplier })));
       return missing.length;
     } catch (error) {
-      this.log.warn('could not queue stranded transfers again', { supplier, errorName: (error as Error).name });
+      this.log.warn('could not queue stranded transfers again', { supplier, error });
       return 0;
     }
   }

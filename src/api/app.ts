@@ -76,7 +76,7 @@ function requestLog(log: winston.Logger) {
         method: req.method,
         route: routeOf(req),
         status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         apiKeyId: req.apiKey?.id,
       });
     });

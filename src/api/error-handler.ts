@@ -16,7 +16,7 @@ export function errorHandler(log: winston.Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     let problem = toProblem(error);
     if (!problem) {
-      log.error('unhandled error', { route: routeOf(req), error: (error as Error)?.message });
+      log.error('unhandled error', { route: routeOf(req), error });
       problem = new Problem(500, 'internal-error', 'Internal error', 'Something failed inside the gateway; the error is logged without your data.');
     }
     res.status(problem.status).set(problem.headers).type('application/problem+json').send(JSON.stringify(problem));

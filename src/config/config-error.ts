@@ -5,3 +5,8 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Names in a message: `A`, `A and B`, `A, B and C`. */
+export function listOf(names: string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join('');
+}

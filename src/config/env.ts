@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { ConfigError } from './config-error';
+import { ConfigError, listOf } from './config-error';
 
 export type Role = 'all' | 'api' | 'worker';
 const roles: readonly Role[] = ['all', 'api', 'worker'];
@@ -29,15 +29,24 @@ export interface EnvConfig {
 
 type Env = Record<string, string | undefined>;
 
-/** Reads and checks every setting of DESIGN.md §4; throws a ConfigError naming the first bad one. */
+/** What production cannot run without: nothing is generated or embedded there. */
+const requiredInProduction = ['DATABASE_URL', 'SGW_SUPPLIERS_FILE', 'SGW_MASTER_KEY', 'SGW_SUBJECT_HASH_KEY'];
+
+/**
+ * Reads and checks every setting of DESIGN.md §4; throws a ConfigError naming the first bad one, or, in
+ * production, every missing one at once, so that one restart fixes them all.
+ */
 export function loadEnv(env: Env = process.env, warn: (line: string) => void = console.warn): EnvConfig {
   const production = env.NODE_ENV === 'production';
+  const missing = production ? requiredInProduction.filter((name) => !optional(env, name)) : [];
+  if (missing.length) {
+    const keyHint = missing.some((name) => name.endsWith('_KEY')) ? ' (keys: openssl rand -base64 32)' : '';
+    throw new ConfigError(listOf(missing), `must be set when NODE_ENV=production${keyHint}`);
+  }
   const dataDir = path.resolve(env.SGW_DATA_DIR || './data');
   const databaseUrl = optional(env, 'DATABASE_URL');
   const suppliersFile = optional(env, 'SGW_SUPPLIERS_FILE');
-  if (production && !databaseUrl) throw new ConfigError('DATABASE_URL', 'must be set when NODE_ENV=production');
-  if (production && !suppliersFile) throw new ConfigError('SGW_SUPPLIERS_FILE', 'must be set when NODE_ENV=production');
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  if (databaseUrl) checkDatabaseUrl(databaseUrl);
   if (suppliersFile && !existsSync(suppliersFile)) throw new ConfigError('SGW_SUPPLIERS_FILE', `names a file that does not exist: ${suppliersFile}`);
 
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -55,8 +64,8 @@ export function loadEnv(env: Env = process.env, warn: (line: string) => void = c
     redisUrl,
     databaseUrl,
     dataDir,
-    masterKey: secretKey(env, 'SGW_MASTER_KEY', 'master.key', dataDir, production, warn),
-    subjectHashKey: secretKey(env, 'SGW_SUBJECT_HASH_KEY', 'subject-hash.key', dataDir, production, warn),
+    masterKey: secretKey(env, 'SGW_MASTER_KEY', 'master.key', dataDir, warn),
+    subjectHashKey: secretKey(env, 'SGW_SUBJECT_HASH_KEY', 'subject-hash.key', dataDir, warn),
     role,
     queuePrefix,
     suppliersFile,
@@ -70,6 +79,25 @@ export function loadEnv(env: Env = process.env, warn: (line: string) => void = c
 /** The keys file is all the CLI needs: it must not demand the server's secrets. */
 export function apiKeysFile(env: Env = process.env): string {
   return path.resolve(env.SGW_API_KEYS_FILE || path.join(env.SGW_DATA_DIR || './data', 'api-keys.json'));
+}
+
+/**
+ * A URL pg reads as meant. A `/`, `#` or `?` in an unencoded password ends the host part early, so the
+ * URL does not parse or names another host (the rest becomes its path); the URL itself is never echoed,
+ * since it holds the password.
+ */
+function checkDatabaseUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a valid URL: percent-encode special characters in the user name and password (/ as %2F, # as %23, ? as %3F)');
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  const database = parsed.pathname.slice(1);
+  if (database.includes('/') || `${database}${parsed.search}${parsed.hash}`.includes('@')) {
+    throw new ConfigError('DATABASE_URL', 'is ambiguous: its password seems to hold a / # or ?; percent-encode them (/ as %2F, # as %23, ? as %3F)');
+  }
 }
 
 function optional(env: Env, name: string): string | undefined {
@@ -94,12 +122,11 @@ function recoveryMs(raw: string | undefined): number {
 
 /**
  * A 32-byte key from base64. Outside production a missing key is generated once into the data dir
- * (so restarts can still read what was sealed), with a warning; in production it must be given.
+ * (so restarts can still read what was sealed), with a warning; production refused its absence already.
  */
-function secretKey(env: Env, name: string, fileName: string, dataDir: string, production: boolean, warn: (line: string) => void): Buffer {
+function secretKey(env: Env, name: string, fileName: string, dataDir: string, warn: (line: string) => void): Buffer {
   const raw = optional(env, name);
   if (raw) return decodeKey(name, raw);
-  if (production) throw new ConfigError(name, 'must be set when NODE_ENV=production (base64 of 32 random bytes)');
   const file = path.join(dataDir, fileName);
   if (existsSync(file)) return decodeKey(`${name} (from ${file})`, readFileSync(file, 'utf8').trim());
   mkdirSync(dataDir, { recursive: true });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020';
 import { supplierIdPattern } from '../agreements/agreements';
 import type { ConnectorDefinition } from '../connector-kit';
-import { ConfigError } from './config-error';
+import { ConfigError, listOf } from './config-error';
 
 export interface QueuePolicy {
   attempts: number;
@@ -77,11 +77,16 @@ export function parseSuppliers(parsed: unknown, definitions: Definitions, env: R
     const [error] = validateFile.errors!;
     throw new ConfigError(source, `is invalid at ${error.instancePath || '/'}: ${error.message}`);
   }
-  return Object.entries(parsed.suppliers).map(([id, entry]) => {
+  // Every unset secret is named at once, so that one restart fixes them all.
+  const unset = new Map<string, string>();
+  const entries = Object.entries(parsed.suppliers).map(([id, entry]) => {
     const where = `${source} /suppliers/${id}`;
     const definition = definitions(entry.connector);
     if (!definition) throw new ConfigError(where, `names unknown connector "${entry.connector}"`);
-    const config = resolveSecrets(entry.config, env, `${where}/config`) as Record<string, unknown>;
+    return { id, entry, where, definition, config: resolveSecrets(entry.config, env, `${where}/config`, unset) as Record<string, unknown> };
+  });
+  if (unset.size) throw new ConfigError(listOf([...unset.keys()]), `${unset.size > 1 ? 'are' : 'is'} not set (referenced by ${[...unset.values()].join(', ')})`);
+  return entries.map(({ id, entry, where, definition, config }) => {
     const validateConfig = strictAjv.compile(definition.configSchema);
     if (!validateConfig(config)) {
       const [error] = validateConfig.errors!;
@@ -91,15 +96,16 @@ export function parseSuppliers(parsed: unknown, definitions: Definitions, env: R
   });
 }
 
-/** Secrets appear in the file only as `{"env": "NAME"}`; this swaps in the environment's value. */
-function resolveSecrets(value: unknown, env: Record<string, string | undefined>, pointer: string): unknown {
-  if (Array.isArray(value)) return value.map((item, index) => resolveSecrets(item, env, `${pointer}/${index}`));
+/** Secrets appear in the file only as `{"env": "NAME"}`; this swaps in the environment's value, and notes in `unset` each one missing. */
+function resolveSecrets(value: unknown, env: Record<string, string | undefined>, pointer: string, unset: Map<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((item, index) => resolveSecrets(item, env, `${pointer}/${index}`, unset));
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value);
   if (entries.length === 1 && entries[0][0] === 'env' && typeof entries[0][1] === 'string') {
-    const secret = env[entries[0][1]];
-    if (secret === undefined || secret === '') throw new ConfigError(entries[0][1], `is not set (referenced by ${pointer})`);
+    const name = entries[0][1];
+    const secret = env[name];
+    if (secret === undefined || secret === '') unset.set(name, unset.has(name) ? `${unset.get(name)}, ${pointer}` : pointer);
     return secret;
   }
-  return Object.fromEntries(entries.map(([key, item]) => [key, resolveSecrets(item, env, `${pointer}/${key}`)]));
+  return Object.fromEntries(entries.map(([key, item]) => [key, resolveSecrets(item, env, `${pointer}/${key}`, unset)]));
 }

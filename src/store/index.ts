@@ -1,21 +1,46 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { lockDataDir } from './data-dir-lock';
 import type { Database } from './db';
 import { migrate } from './migrate';
 import { openPglite } from './pglite';
-import { connectPostgres } from './postgres';
+import { connectPostgres, refusalAtStart } from './postgres';
 
 export * from './db';
 
-/** PostgreSQL when a URL is given, else embedded PGlite in `<dataDir>/pgdata`; migrated either way. */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string; schema?: string }): Promise<Database> {
-  let db: Database;
-  if (options.databaseUrl) db = connectPostgres({ url: options.databaseUrl, schema: options.schema });
-  else {
-    const dir = path.join(options.dataDir, 'pgdata');
-    mkdirSync(dir, { recursive: true });
-    db = await openPglite(dir);
+/** PostgreSQL when a URL is given, else embedded PGlite in `<dataDir>/pgdata`, owned by this process alone; migrated either way. */
+export async function openDatabase({ databaseUrl, dataDir, schema }: { databaseUrl?: string; dataDir: string; schema?: string }): Promise<Database> {
+  if (databaseUrl) {
+    const db = connectPostgres({ url: databaseUrl, schema });
+    await migrateOrClose(db).catch((error: unknown) => {
+      throw refusalAtStart(error, databaseUrl);
+    });
+    return db;
   }
-  await migrate(db);
-  return db;
+  const lock = await lockDataDir(dataDir);
+  try {
+    const dir = path.join(dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+    const db = await openPglite(dir);
+    await migrateOrClose(db);
+    return {
+      ...db,
+      async close() {
+        await db.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function migrateOrClose(db: Database): Promise<void> {
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
+import { ConfigError } from '../config/config-error';
 import { type Database, DatabaseUnavailableError, type Queryable } from './db';
 
 /** Errors that mean "cannot reach the server", as opposed to a bad statement. */
@@ -66,4 +67,24 @@ export function connectPostgres({ url, schema, maxConnections = 10 }: PostgresOp
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * What PostgreSQL answers at start that only the operator can fix, as one line naming DATABASE_URL (the
+ * names come from the URL, never the password); any other error is returned as it is.
+ */
+export function refusalAtStart(error: unknown, url: string): unknown {
+  const { username, pathname } = new URL(url);
+  const user = username ? `user "${decodeURIComponent(username)}"` : 'the default user';
+  const database = pathname.length > 1 ? `database "${decodeURIComponent(pathname.slice(1))}"` : 'the default database';
+  switch ((error as { code?: unknown }).code) {
+    case '3D000':
+      return new ConfigError('DATABASE_URL', `names ${database}, which does not exist on that server; create it or fix the URL`);
+    case '28P01':
+      return new ConfigError('DATABASE_URL', `has a password the server refuses for ${user} (28P01); fix the password or the user in the URL`);
+    case '28000':
+      return new ConfigError('DATABASE_URL', `names ${user}, whom the server does not let in (28000: no such role, or pg_hba.conf has no entry for it); create the role or fix the URL`);
+    default:
+      return error;
+  }
 }

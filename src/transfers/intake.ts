@@ -131,7 +131,7 @@ export class Intake {
     // The rows are committed: whether or not Redis takes the jobs in time, the answers are 202, and a job
     // Redis never takes is added by the workers' sweep. A close waits a while longer for them.
     const enqueued = this.deps.queues.enqueue(toQueue).catch((error: Error) => {
-      this.deps.log.error('enqueue failed; the transfers are committed and the workers queue them again', { count: toQueue.length, errorName: error.name });
+      this.deps.log.error('enqueue failed; the transfers are committed and the workers queue them again', { count: toQueue.length, error });
     });
     void this.track(within(enqueued, enqueueCloseWaitMs));
     await within(enqueued, enqueueWaitMs);
@@ -149,9 +149,8 @@ export class Intake {
     } catch (error) {
       if (error instanceof DatabaseUnavailableError) throw error;
       if (rows.length > 1) return (await Promise.all(rows.map((row) => this.store([row])))).flat();
-      const code = (error as { code?: string }).code;
-      this.deps.log.error('the database refused a transfer row', { transferId: rows[0].transferId, errorCode: code });
-      return [refusedByDatabase(code)];
+      this.deps.log.error('the database refused a transfer row', { transferId: rows[0].transferId, error });
+      return [refusedByDatabase((error as { code?: string }).code)];
     }
   }
 }

@@ -86,20 +86,38 @@ describe('loadEnv in production (NODE_ENV=production)', () => {
   const production = (given: Record<string, string>) => ({ NODE_ENV: 'production', SGW_DATA_DIR: path.join(dir, 'data'), ...given });
 
   test.each([
-    ['DATABASE_URL', () => ({})],
-    ['SGW_SUPPLIERS_FILE', () => ({ DATABASE_URL: databaseUrl })],
-    ['SGW_MASTER_KEY', () => ({ DATABASE_URL: databaseUrl, SGW_SUPPLIERS_FILE: suppliersFile })],
-    ['SGW_SUBJECT_HASH_KEY', () => ({ DATABASE_URL: databaseUrl, SGW_SUPPLIERS_FILE: suppliersFile, SGW_MASTER_KEY: key() })],
-  ])('refuses to start without %s, and generates no key', (variable, given) => {
+    ['nothing', () => ({}), 'DATABASE_URL, SGW_SUPPLIERS_FILE, SGW_MASTER_KEY and SGW_SUBJECT_HASH_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
+    ['only the database', () => ({ DATABASE_URL: databaseUrl }), 'SGW_SUPPLIERS_FILE, SGW_MASTER_KEY and SGW_SUBJECT_HASH_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
+    ['the keys only', () => ({ SGW_MASTER_KEY: key(), SGW_SUBJECT_HASH_KEY: key() }), 'DATABASE_URL and SGW_SUPPLIERS_FILE must be set when NODE_ENV=production'],
+    ['all but one key', () => ({ DATABASE_URL: databaseUrl, SGW_SUPPLIERS_FILE: suppliersFile, SGW_MASTER_KEY: key() }), 'SGW_SUBJECT_HASH_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
+  ])('given %s, names every missing setting in one line, and generates no key', (_given, given, message) => {
     const error = configError(production(given()));
-    expect(error.variable).toBe(variable);
-    expect(error.message).toMatch(/production/);
+    expect(error.message).toBe(message);
     expect(existsSync(path.join(dir, 'data'))).toBe(false);
   });
 
   test('starts with all of them given', () => {
     const env = production({ DATABASE_URL: databaseUrl, SGW_SUPPLIERS_FILE: suppliersFile, SGW_MASTER_KEY: key(), SGW_SUBJECT_HASH_KEY: key() });
     expect(loadEnv(env, () => undefined).production).toBe(true);
+  });
+});
+
+describe('DATABASE_URL: a password with / # or ? not percent-encoded is refused, without echoing it', () => {
+  test.each([
+    ['a / that breaks the URL', 'postgres://sgw:pa/ss@db.example.net:5432/sgw', /^DATABASE_URL is not a valid URL: percent-encode .*\/ as %2F/],
+    ['a / after digits, which reads as a port and a path', 'postgres://sgw:5432/ss@db.example.net/sgw', /^DATABASE_URL is ambiguous: .*\/ as %2F/],
+    ['a # after digits', 'postgres://sgw:5432#ss@db.example.net/sgw', /^DATABASE_URL is ambiguous: .*# as %23/],
+    ['a ? after digits', 'postgres://sgw:5432?ss@db.example.net/sgw', /^DATABASE_URL is ambiguous: .*\? as %3F/],
+  ])('%s', (_case, url, message) => {
+    const error = configError({ ...validEnv(), DATABASE_URL: url });
+    expect(error.variable).toBe('DATABASE_URL');
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('ss@');
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  test.each(['postgres://sgw:pa%2Fss%23%3F@db.example.net:5432/sgw', 'postgresql://sgw:p@ss@db.example.net/sgw', 'postgres:///sgw?host=/var/run/postgresql'])('accepted: %s', (url) => {
+    expect(loadEnv({ ...validEnv(), DATABASE_URL: url }, () => undefined).databaseUrl).toBe(url);
   });
 });
 

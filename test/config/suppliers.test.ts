@@ -57,6 +57,14 @@ describe('parseSuppliers', () => {
     expect(error.message).toBe('OP_PASSWORD is not set (referenced by SGW_SUPPLIERS_FILE /suppliers/openprovider/config/password)');
   });
 
+  test('every unset secret is named at once, with each place that uses it', () => {
+    const parsed = { suppliers: { ...file().suppliers, second: { ...file().suppliers.openprovider } } };
+    const error = refusal(parsed, {});
+    expect(error.message).toBe(
+      'OP_USERNAME and OP_PASSWORD are not set (referenced by SGW_SUPPLIERS_FILE /suppliers/openprovider/config/username, SGW_SUPPLIERS_FILE /suppliers/second/config/username, SGW_SUPPLIERS_FILE /suppliers/openprovider/config/password, SGW_SUPPLIERS_FILE /suppliers/second/config/password)',
+    );
+  });
+
   test('an unknown connector is named', () => {
     const parsed = file();
     parsed.suppliers.openprovider.connector = 'openprovidr';

@@ -1,5 +1,6 @@
 import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
-import { startOwnRedis, type OwnRedis } from '../support/own-redis';
+import IORedis from 'ioredis';
+import { ownRedis, type OwnRedis } from '../support/own-redis';
 import { uniqueName } from '../support/services';
 
 /**
@@ -9,13 +10,17 @@ import { uniqueName } from '../support/services';
  */
 const recoveryMs = 2000;
 let redis: OwnRedis;
+let client: IORedis;
 let gateway: TestGateway;
 beforeAll(async () => {
-  redis = await startOwnRedis();
+  redis = await ownRedis();
+  await redis.start();
+  client = new IORedis(redis.url);
   gateway = await startTestGateway({ env: { redisUrl: redis.url, recoveryMs }, queue: { concurrency: 1 } });
 });
 afterAll(async () => {
   await gateway?.close();
+  client?.disconnect();
   await redis?.stop();
 });
 
@@ -32,8 +37,9 @@ test('Redis emptied while transfers wait: each is queued again from the database
   await transferStatus(gateway, ids[0], ['delivered']);
   const [{ waiting }] = await gateway.db.query<{ waiting: string }>(`select count(*) as waiting from transfers where status = 'queued'`);
   expect(Number(waiting)).toBeGreaterThan(5);
-  expect(await redis.client.flushall()).toBe('OK');
-  expect(await redis.client.dbsize()).toBe(0);
+  // FLUSHALL is safe here: this Redis is the test's own.
+  expect(await client.flushall()).toBe('OK');
+  expect(await client.dbsize()).toBe(0);
 
   gateway.sandbox.setLatency(0);
   for (const [index, id] of ids.entries()) {

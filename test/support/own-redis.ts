@@ -1,41 +1,43 @@
-import { spawn } from 'node:child_process';
-import net from 'node:net';
-import IORedis from 'ioredis';
-import { waitFor } from './services';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from './gateway-process';
 
 export interface OwnRedis {
   url: string;
-  /** A client of this server, for the test's own commands (FLUSHALL is safe here: nobody else uses it). */
-  client: IORedis;
+  /** Starts the server (again, on the same port) unless it runs; resolves once it accepts connections. */
+  start(): Promise<void>;
+  /** Stops it; resolves once it has ended. */
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-/** A Redis server of the test's own on a free port, keeping nothing on disk: never the shared one (SERVICES.md). */
-export async function startOwnRedis(): Promise<OwnRedis> {
+/**
+ * A redis-server of the test's own on a free port, without persistence, for outages: the shared Redis is
+ * never stopped. Not started until `start()`.
+ */
+export async function ownRedis(): Promise<OwnRedis> {
   const port = await freePort();
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  const url = `redis://127.0.0.1:${port}`;
-  const client = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  client.on('error', () => undefined);
-  await waitFor(async () => (await client.connect().then(() => true, () => false)) || client.status === 'ready', 'the test Redis to start', 10_000);
+  let server: ChildProcess | undefined;
   return {
-    url,
-    client,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      if (server && server.exitCode === null) return;
+      const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      server = started;
+      return new Promise((resolve, reject) => {
+        let output = '';
+        started.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Ready to accept connections')) resolve();
+        });
+        started.once('exit', (code) => reject(new Error(`redis-server ended (code ${code}):\n${output}`)));
+      });
+    },
     async stop() {
-      client.disconnect();
-      server.kill('SIGKILL');
-      await exited;
+      const running = server;
+      server = undefined;
+      if (!running || running.exitCode !== null) return;
+      const ended = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
+      await ended;
     },
   };
 }
