@@ -165,9 +165,14 @@ export class DeliveryWorkers {
     }
   }
 
-  /** Records a failed attempt: the transfer's status and lastError, the share entry of an attempt that started sending, one log line; and on a final failure, removes what the supplier kept of it. */
+  /**
+   * Records a failed attempt: the transfer's status and lastError, the share entry of an attempt that started
+   * sending, one log line. A final failure first removes what the supplier kept of the transfer: should the
+   * worker die in between, the transfer still waits, and its next attempt ends the same way.
+   */
   private async recordFailure(transfer: TransferRecord, ctx: DeliveryContext, decision: FailureDecision, sentAttempt: number | undefined, cause: unknown): Promise<void> {
     const { connector, agreement } = this.supplierOf(transfer, false);
+    if (decision.status === 'failed' && connector) await this.discard(connector, transfer, ctx);
     await this.deps.db.transaction(async (tx) => {
       await markError(tx, transfer.id, decision.status, decision.code, decision.detail);
       if (sentAttempt !== undefined && agreement) {
@@ -179,7 +184,6 @@ export class DeliveryWorkers {
     // A bug of ours comes with its error (the log keeps its name and code, not its message).
     const error = decision.code === 'gateway.internal_error' ? cause : undefined;
     this.deps.log.warn('delivery attempt failed', { transferId: transfer.id, supplier: transfer.supplier, status: decision.status, code: decision.code, error });
-    if (decision.status === 'failed' && connector) await this.discard(connector, transfer, ctx);
   }
 
   /** A transfer that will not be delivered takes with it what earlier attempts created at the supplier. */

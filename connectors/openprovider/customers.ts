@@ -170,4 +170,9 @@ export async function discardCustomers(
     }
     await client.call({ method: 'DELETE', path: `/customers/${encodeURIComponent(handle)}`, label: 'customers.delete', signal: ctx.signal, log: ctx.log });
   }
+  // A later attempt (the worker died before the transfer was marked failed) must not reuse a deleted handle.
+  if (customerHandle !== undefined) {
+    const { customerHandle: _deleted, ...rest } = ctx.state;
+    await ctx.recordState(rest);
+  }
 }

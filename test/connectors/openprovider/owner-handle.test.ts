@@ -125,6 +125,16 @@ describe('discard: nothing of a failed transfer stays at Openprovider', () => {
     expect(receivedAt('GET', '/domains').map((request) => request.search.get('contact_handle'))).toEqual(['ZQ000042-NL', 'ZQ000044-NL']);
   });
 
+  it('forgets the handle it deleted: an attempt after it (the worker died before the transfer was marked failed) makes a new customer instead of naming a deleted one', async () => {
+    const ctx = attempt(failedState);
+    await connector().discard('domain.register', ctx);
+    expect(ctx.state).toEqual({ customerTag: tag });
+
+    server.use(route('post', '/customers', () => ok({ handle: 'ZQ000046-NL' })), route('post', '/domains', () => ok({ id: 4246 })));
+    await connector().deliver('domain.register', registerPayload(), nextAttempt(ctx));
+    expect(JSON.parse(receivedAt('POST', '/domains')[0].body)).toMatchObject({ owner_handle: 'ZQ000046-NL' });
+  });
+
   it('finds the customer of an attempt that died before recording its handle', async () => {
     server.use(route('get', '/customers', () => listing({ handle: 'ZQ000045-NL', comments: tag })));
     await discard({ customerTag: tag });
