@@ -29,8 +29,11 @@ export interface ChildGatewayFixture {
   queuePrefix: string;
   /** Runs a statement in the gateway's own database. */
   query<Row = Record<string, unknown>>(statement: string, params?: unknown[]): Promise<Row[]>;
-  /** Starts `npm start`'s command with this fixture's environment plus `extraEnv`; every start shares the database, queue prefix and keys. */
-  start(extraEnv?: Record<string, string>): Promise<ChildGateway>;
+  /**
+   * Starts `npm start`'s command (or `command`, such as the build's `dist/src/start.js`) with this fixture's
+   * environment plus `extraEnv`; every start shares the database, queue prefix and keys.
+   */
+  start(extraEnv?: Record<string, string>, command?: string[]): Promise<ChildGateway>;
   /** As `start`, without waiting for the process to be up: it may be killed at any moment of its life. */
   launch(extraEnv?: Record<string, string>): ChildProcess;
   /** Kills any child still running, then removes the database, queue keys, sandbox and files. */
@@ -96,8 +99,8 @@ export async function createChildGatewayFixture(
         await client.end();
       }
     },
-    async start(extraEnv = {}) {
-      const child = await spawnGateway(launchGateway({ ...env, ...extraEnv }), keys);
+    async start(extraEnv = {}, command = sourcesCommand) {
+      const child = await spawnGateway(launchGateway({ ...env, ...extraEnv }, command), keys);
       children.add(child.process);
       return child;
     },
@@ -125,8 +128,11 @@ export async function createChildGatewayFixture(
   };
 }
 
-function launchGateway(env: Record<string, string | undefined>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `npm start`'s: the sources through tsx. */
+const sourcesCommand = ['--import', 'tsx', 'src/start.ts'];
+
+function launchGateway(env: Record<string, string | undefined>, command = sourcesCommand): ChildProcess {
+  return spawn(process.execPath, command, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Resolves once the process logged that it started; rejects with its output when it ends or is silent for too long. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 
-/** The machine's PostgreSQL and Redis (see ../shared/SERVICES.md); each test file gets its own schema and queue prefix. */
+/** The machine's PostgreSQL and Redis (README, "Tests"); each test file gets its own schema and queue prefix. */
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

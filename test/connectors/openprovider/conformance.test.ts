@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type ConformanceFault, describeConnectorConformance } from '../../../src/connector-kit/conformance';
+import { type ConformanceFault, describeConnectorConformance } from '../conformance/suite';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
 import { makeThrowawayCa } from '../../support/tls';

@@ -1,7 +1,7 @@
 // Test-only: what the conformance suite's tests share (see conformance.ts).
 import { randomUUID } from 'node:crypto';
-import type { Connector, ConnectorDefinition, DeliveryContext, DeliveryState } from './connector';
-import { ConnectorError } from './errors';
+import type { Connector, ConnectorDefinition, DeliveryContext, DeliveryState } from '../../../src/connector-kit';
+import { ConnectorError } from '../../../src/connector-kit';
 
 /**
  * What the sandbox does to the connector's next request that carries a subject's data to the supplier

@@ -1,7 +1,7 @@
 // Test-only: the conformance checks of failures and of delivery state (see conformance.ts).
-import type { Connector } from './connector';
-import { type ConformanceHarness, type SimulatedTransfer, sleep } from './conformance-harness';
-import { SupplierRateLimitedError, SupplierRejectedError, SupplierUnavailableError } from './errors';
+import type { Connector } from '../../../src/connector-kit';
+import { type ConformanceHarness, type SimulatedTransfer, sleep } from './harness';
+import { SupplierRateLimitedError, SupplierRejectedError, SupplierUnavailableError } from '../../../src/connector-kit';
 
 /** How many data requests of one delivery the lost-answer check goes through at most. */
 const MAX_DATA_REQUESTS = 10;

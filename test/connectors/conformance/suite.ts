@@ -1,13 +1,13 @@
 // Test-only: a jest suite every connector runs against its own sandbox (STYLE habit 3). The fixture a
-// connector provides (conformance-harness.ts) lets the suite start its sandbox, make it misbehave and
+// connector provides (harness.ts) lets the suite start its sandbox, make it misbehave and
 // count the records it holds, so the same checks hold for REST, EPP or file suppliers alike.
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { describeDeliveryStateConformance, describeFaultConformance } from './conformance-faults';
-import { ConformanceHarness, type ConformanceSetup } from './conformance-harness';
-import { SupplierUntrustedTlsError } from './errors';
+import { describeDeliveryStateConformance, describeFaultConformance } from './faults';
+import { ConformanceHarness, type ConformanceSetup } from './harness';
+import { SupplierUntrustedTlsError } from '../../../src/connector-kit';
 
-export type { ConformanceFault, ConformanceFixture, ConformanceSetup } from './conformance-harness';
+export type { ConformanceFault, ConformanceFixture, ConformanceSetup } from './harness';
 
 export function describeConnectorConformance<Config>(name: string, setup: ConformanceSetup<Config>): void {
   const { definition } = setup;
