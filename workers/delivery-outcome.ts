@@ -45,7 +45,7 @@ function classOf(error: ConnectorError): string {
 }
 
 /**
- * The one place where failures turn into a transfer status and queue behaviour (STYLE habit 6). Connector
+ * The one place where failures turn into a transfer status and queue behaviour. Connector
  * errors say what the supplier did; our own failures say what went wrong here; anything else is a bug,
  * retried like an outage because the request may or may not have gone out. `lastAttempt`: no retry is left.
  */

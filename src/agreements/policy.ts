@@ -10,7 +10,7 @@ export class Refusal extends Problem {
   }
 }
 
-/** No share without an instruction or consent the agreement covers (DESIGN §1.2). */
+/** No share without an instruction or consent the agreement covers (docs/architecture.md, "The promises"). */
 export function checkPolicy(agreement: Agreement, operation: string, purpose: string, basisType: BasisType, now = new Date()): void {
   const today = now.toISOString().slice(0, 10);
   if (today < agreement.validFrom || today > agreement.validUntil) {

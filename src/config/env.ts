@@ -33,7 +33,7 @@ type Env = Record<string, string | undefined>;
 const requiredInProduction = ['DATABASE_URL', 'SGW_SUPPLIERS_FILE', 'SGW_MASTER_KEY', 'SGW_SUBJECT_HASH_KEY'];
 
 /**
- * Reads and checks every setting of DESIGN.md §4; throws a ConfigError naming the first bad one, or, in
+ * Reads and checks every setting (README, "Configuration"); throws a ConfigError naming the first bad one, or, in
  * production, every missing one at once, so that one restart fixes them all.
  */
 export function loadEnv(env: Env = process.env, warn: (line: string) => void = console.warn): EnvConfig {

@@ -3,7 +3,7 @@ import { monitorRedis, type RedisMonitor } from '../support/redis-monitor';
 import { redisDump, testRedisUrl, uniqueName } from '../support/services';
 
 /**
- * THE canary test (DESIGN §1.5): personal data lives only in the sealed payload. Canary values go through
+ * THE canary test (docs/architecture.md, "The promises"): personal data lives only in the sealed payload. Canary values go through
  * every path of a transfer while Redis is watched command by command; then every place the gateway writes
  * to is searched for them and for the plain subject ids. A failure names each value and where it leaked.
  */

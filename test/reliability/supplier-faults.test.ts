@@ -36,7 +36,7 @@ async function submit(domain?: string) {
   return { id: answer.json.id as string, subjectId: body.subject.id, domain: body.data.domain };
 }
 
-// With several worker processes (SGW_ROLE=worker, DESIGN §6) the pause must hold for all of them, not
+// With several worker processes (SGW_ROLE=worker; docs/architecture.md, "Scale") the pause must hold for all of them, not
 // only for the one that got the 429. One job slot per worker makes the other process the one waiting
 // for work when the job goes back to the queue, so a worker that ignored the pause would take it at once.
 test.each([

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/log/logger';
 import { sandboxSupplier, type TestGateway } from './gateway';
 
 /**
- * Another worker-only process for the same gateway — SGW_ROLE=worker on a second machine (DESIGN §6):
+ * Another worker-only process for the same gateway — SGW_ROLE=worker on a second machine (docs/architecture.md, "Scale"):
  * same queue prefix, database schema, keys and sandbox, run in this process.
  */
 export async function startSecondWorker(

@@ -1,4 +1,4 @@
-// Test-only: a jest suite every connector runs against its own sandbox (STYLE habit 3). The fixture a
+// Test-only: a jest suite every connector runs against its own sandbox. The fixture a
 // connector provides (harness.ts) lets the suite start its sandbox, make it misbehave and
 // count the records it holds, so the same checks hold for REST, EPP or file suppliers alike.
 import Ajv2020 from 'ajv/dist/2020';
