@@ -6,6 +6,7 @@ import { checkPolicy, Refusal, type RefusalReason } from '../agreements/policy';
 import { sealPayload, subjectHash } from '../crypto/sealing';
 import { problems, type Problem } from '../problem';
 import { parseTransferRequest, type TransferRequest } from './envelope';
+import type { TransferTerms } from './transfer-store';
 
 /** The 202 body: ids and field names only; a replay rebuilds it from the stored transfer. */
 export interface AcceptedTransfer {
@@ -25,22 +26,11 @@ export interface PreparedTransfer {
 }
 
 /** One item of `sgw_accept_transfers` (the `sgw_transfer_item` type of the schema). */
-export interface TransferRow {
+export interface TransferRow extends TransferTerms {
   transferId: string;
   apiKeyId: string;
   idempotencyKey: string;
   requestHash: string;
-  subjectHash: string;
-  supplier: string;
-  operation: string;
-  schemaId: string;
-  agreementReference: string;
-  purpose: string;
-  basisType: string;
-  basisReference: string | null;
-  fieldsShared: string[];
-  fieldsWithheld: string[];
-  categories: string[];
   wrappedKey: string;
   sealedPayload: string;
 }

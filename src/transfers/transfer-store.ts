@@ -3,9 +3,8 @@ import type { Queryable } from '../store';
 
 export type TransferStatus = 'queued' | 'delivering' | 'delivered' | 'failed' | 'cancelled' | 'unknown';
 
-export interface TransferRecord {
-  id: string;
-  apiKeyId: string;
+/** What a transfer is, as intake writes it and every share entry repeats it: who receives what, why, on which terms. */
+export interface TransferTerms {
   supplier: string;
   operation: string;
   schemaId: string;
@@ -17,6 +16,11 @@ export interface TransferRecord {
   fieldsShared: string[];
   fieldsWithheld: string[];
   categories: string[];
+}
+
+export interface TransferRecord extends TransferTerms {
+  id: string;
+  apiKeyId: string;
   wrappedKey: Buffer | null;
   sealedPayload: Buffer | null;
   status: TransferStatus;
