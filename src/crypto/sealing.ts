@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 const algorithm = 'aes-256-gcm';
+const keyLength = 32;
 const ivLength = 12;
 const tagLength = 16;
 
 /** AES-256-GCM: iv ‖ tag ‖ ciphertext, bound to `associatedData` so a sealed value cannot be moved to another row. */
-export function seal(key: Buffer, plaintext: Buffer, associatedData: string): Buffer {
-  const iv = randomBytes(ivLength);
+export function seal(key: Buffer, plaintext: Buffer, associatedData: string, iv: Buffer = randomBytes(ivLength)): Buffer {
   const cipher = createCipheriv(algorithm, key, iv, { authTagLength: tagLength });
   cipher.setAAD(Buffer.from(associatedData));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -35,11 +35,16 @@ const keyContext = (transferId: string) => `data-key:${transferId}`;
  * plaintext key is wiped before this returns. Destroying the wrapped key (erasure) shreds the payload.
  */
 export function sealPayload(masterKey: Buffer, transferId: string, plaintext: Buffer): SealedPayload {
-  const dataKey = randomBytes(32);
+  // The data key and both IVs in one draw: each call into OpenSSL's generator costs as much as a few hundred bytes.
+  const random = randomBytes(keyLength + 2 * ivLength);
+  const dataKey = random.subarray(0, keyLength);
   try {
-    return { wrappedKey: seal(masterKey, dataKey, keyContext(transferId)), sealedPayload: seal(dataKey, plaintext, transferId) };
+    return {
+      wrappedKey: seal(masterKey, dataKey, keyContext(transferId), random.subarray(keyLength, keyLength + ivLength)),
+      sealedPayload: seal(dataKey, plaintext, transferId, random.subarray(keyLength + ivLength)),
+    };
   } finally {
-    dataKey.fill(0);
+    random.fill(0);
   }
 }
 
