@@ -163,16 +163,17 @@ export async function discardCustomers(
   const { customerTag, customerHandle }: CustomerState = ctx.state;
   const tagged = customerTag === undefined ? [] : await customersTagged(client, customerTag, ctx);
   const handles = new Set(customerHandle === undefined ? tagged : [customerHandle, ...tagged]);
+  // Forgotten before it is deleted: an attempt after this one (the worker died before the transfer was marked
+  // failed) must not name a deleted handle; a customer not deleted yet is still found by its tag.
+  if (customerHandle !== undefined) {
+    const { customerHandle: _forgotten, ...rest } = ctx.state;
+    await ctx.recordState(rest);
+  }
   for (const handle of handles) {
     if (await ownsStandingDomain(handle)) {
       ctx.log.warn('openprovider customer kept: a domain uses it', { call: 'customers.delete' });
       continue;
     }
     await client.call({ method: 'DELETE', path: `/customers/${encodeURIComponent(handle)}`, label: 'customers.delete', signal: ctx.signal, log: ctx.log });
-  }
-  // A later attempt (the worker died before the transfer was marked failed) must not reuse a deleted handle.
-  if (customerHandle !== undefined) {
-    const { customerHandle: _deleted, ...rest } = ctx.state;
-    await ctx.recordState(rest);
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { loadAgreements, schemasDir } from '../../src/agreements/agreements';
 import { defaultQueuePolicy } from '../../src/config/suppliers';
 import { createLogger } from '../../src/log/logger';
@@ -33,7 +34,7 @@ export async function createIntakeFixture(): Promise<IntakeFixture> {
     database,
     queues,
     newIntake(db = database.db, queuesOfIntake = queues) {
-      const intake = new Intake({ db, queues: queuesOfIntake, agreements: loadAgreements(schemasDir), masterKey, subjectHashKey, log: createLogger('error') });
+      const intake = new Intake({ db, queues: queuesOfIntake, agreements: loadAgreements(schemasDir), masterKey, subjectHashKey, log: createLogger('error', new Writable({ write: (_chunk, _encoding, done) => done() })) });
       intakes.push(intake);
       return intake;
     },

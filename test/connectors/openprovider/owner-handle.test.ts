@@ -135,6 +135,18 @@ describe('discard: nothing of a failed transfer stays at Openprovider', () => {
     expect(JSON.parse(receivedAt('POST', '/domains')[0].body)).toMatchObject({ owner_handle: 'ZQ000046-NL' });
   });
 
+  it('forgets the handle before deleting it: an attempt after a discard cut short finds the customer by its tag, not by a handle that may be gone', async () => {
+    const ctx = attempt(failedState);
+    server.use(route('delete', '/customers/:handle', () => HttpResponse.error()));
+    await expect(connector().discard('domain.register', ctx)).rejects.toBeInstanceOf(SupplierUnavailableError);
+    expect(ctx.state).toEqual({ customerTag: tag });
+
+    server.use(route('get', '/customers', () => listing({ handle: 'ZQ000042-NL', comments: tag })), route('post', '/domains', () => ok({ id: 4247 })));
+    await connector().deliver('domain.register', registerPayload(), nextAttempt(ctx));
+    expect(JSON.parse(receivedAt('POST', '/domains')[0].body)).toMatchObject({ owner_handle: 'ZQ000042-NL' });
+    expect(receivedAt('POST', '/customers')).toEqual([]);
+  });
+
   it('finds the customer of an attempt that died before recording its handle', async () => {
     server.use(route('get', '/customers', () => listing({ handle: 'ZQ000045-NL', comments: tag })));
     await discard({ customerTag: tag });
