@@ -14,7 +14,11 @@ const transfers = 500;
 const kills = 50;
 /** One in ten domains is taken at the supplier: those transfers fail, and what they created must go. */
 const takenEvery = 10;
-const workerEnv = { SGW_ROLE: 'worker', SGW_RECOVERY_MS: '2000' };
+/**
+ * A dead worker's jobs go to another after this long. Short, so the test does not wait long for them; not
+ * so short that a live worker slowed down by the restarts around it misses renewing its lock.
+ */
+const workerEnv = { SGW_ROLE: 'worker', SGW_RECOVERY_MS: '4000' };
 
 let fixture: ChildGatewayFixture;
 let apiProcess: ChildGateway;
