@@ -114,6 +114,11 @@ const allowlist = winston.format((entry) => {
   let dropped = 0;
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
+    // A field left unset (`error: undefined` where there is none) is not a field dropped.
+    if (info[key] === undefined) {
+      delete info[key];
+      continue;
+    }
     const kind = Object.hasOwn(allowedFields, key) ? allowedFields[key] : undefined;
     const value = kind === undefined ? undefined : allowedValue(kind, info[key]);
     if (value === undefined) {

@@ -22,7 +22,7 @@ function memoryLogger(level = 'debug') {
  */
 const listedFields = [
   'transferId', 'apiKeyId', 'jobId', 'supplier', 'suppliers', 'connector', 'operation', 'call', 'connection',
-  'code', 'opCode', 'reason', 'status', 'retryable', 'outcomeUnknown', 'error',
+  'code', 'opCode', 'reason', 'status', 'retryable', 'outcomeUnknown', 'confirmedBy', 'error',
   'count', 'attempt', 'attempts', 'durationMs', 'retryInMs', 'retryAfterMs',
   'method', 'route', 'httpStatus', 'field', 'pointer', 'fields',
   'role', 'url', 'database', 'signal', 'setting', 'port',
@@ -36,7 +36,7 @@ describe('log lines carry only listed fields', () => {
     const fields = {
       transferId: 't-1', apiKeyId: 'k-1', jobId: 'j-1', supplier: 'openprovider', suppliers: ['openprovider'], connector: 'openprovider',
       operation: 'domain.register', call: 'customers.create', connection: 'producer', code: 'domain_taken', opCode: 346, reason: 'purpose-not-covered',
-      status: 'queued', retryable: false, outcomeUnknown: true, count: 3, attempt: 2, attempts: 8, durationMs: 12.5, retryInMs: 2000,
+      status: 'queued', retryable: false, outcomeUnknown: true, confirmedBy: 'lookup', count: 3, attempt: 2, attempts: 8, durationMs: 12.5, retryInMs: 2000,
       retryAfterMs: 1000, method: 'POST', route: '/v1/transfers', httpStatus: 429, field: 'email', pointer: '/data/registrant/email',
       fields: ['/data/domain'], role: 'all', url: 'http://127.0.0.1:8080', database: 'pglite', signal: 'SIGTERM', setting: 'PORT', port: 8080,
     };
@@ -88,6 +88,12 @@ describe('log lines carry only listed fields', () => {
     const [line] = lines();
     expect(line).toEqual({ suppliers: ['openprovider', '[not-allowed]', '[not-allowed]'], droppedFields: 5, level: 'info', message: 'kinds', timestamp: expect.any(String) });
     expect(leakedCanaries(text())).toEqual([]);
+  });
+
+  test('a listed field left unset is left out, not counted as dropped', () => {
+    const { log, lines } = memoryLogger();
+    log.warn('delivery attempt failed', { transferId: 't-2', code: 'supplier.rejected.domain_taken', error: undefined });
+    expect(lines()).toEqual([{ transferId: 't-2', code: 'supplier.rejected.domain_taken', level: 'warn', message: 'delivery attempt failed', timestamp: expect.any(String) }]);
   });
 
   test('texts, lists and the message are bounded in length', () => {
