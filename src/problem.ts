@@ -42,9 +42,6 @@ function distinct(errors: InputError[]): InputError[] {
   });
 }
 
-/** A problem as plain data, to cross a thread boundary. */
-export type ProblemFields = Pick<Problem, 'status' | 'slug' | 'title' | 'detail' | 'errors' | 'headers'>;
-
 const problemBase = 'https://supplier-gateway.example/problems/';
 
 /**
@@ -62,14 +59,6 @@ export class Problem extends Error {
   ) {
     super(detail);
     this.name = 'Problem';
-  }
-
-  static from({ status, slug, title, detail, errors, headers }: ProblemFields): Problem {
-    return new Problem(status, slug, title, detail, errors, headers);
-  }
-
-  fields(): ProblemFields {
-    return { status: this.status, slug: this.slug, title: this.title, detail: this.detail, errors: this.errors, headers: this.headers };
   }
 
   toJSON() {
