@@ -138,11 +138,8 @@ export class DeliveryWorkers {
       attempt = await markDelivering(db, transfer.id);
       const { connector, agreement } = this.supplierOf(transfer);
       payload = this.open(transfer);
-      if (transfer.attempts > 0) {
-        // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
-        const landed = await connector.lookup(transfer.operation, payload, ctx);
-        if (landed) return await this.recordSuccess(transfer, agreement, attempt, { supplierReference: landed.supplierReference, sentDigest: null, keyFingerprint: null, confirmedBy: 'lookup' });
-      }
+      // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
+      if (transfer.attempts > 0 && (await this.confirmedByLookup(transfer, payload, ctx, attempt))) return;
       await db.transaction((tx) => appendShares(tx, [{ ...shareContext(transfer, agreement, attempt!), event: 'delivery.attempted' }]));
       sending = true;
       const result = await connector.deliver(transfer.operation, payload, ctx);
@@ -196,16 +193,19 @@ export class DeliveryWorkers {
     }
   }
 
-  /** On the last attempt with an unknown outcome, one lookup settles it where it can. */
-  private async landedAfterAll(transfer: TransferRecord, payload: unknown, ctx: DeliveryContext, attempt: number): Promise<boolean> {
-    try {
-      const landed = await this.supplierOf(transfer).connector.lookup(transfer.operation, payload, ctx);
-      if (landed) await this.recordSuccess(transfer, this.supplierOf(transfer).agreement, attempt, { supplierReference: landed.supplierReference, sentDigest: null, keyFingerprint: null, confirmedBy: 'lookup' });
-      return landed !== null;
-    } catch {
-      return false;
-    }
+  /** Asks the supplier whether an earlier attempt landed, and records the delivery if it did. */
+  private async confirmedByLookup(transfer: TransferRecord, payload: unknown, ctx: DeliveryContext, attempt: number): Promise<boolean> {
+    const { connector, agreement } = this.supplierOf(transfer);
+    const landed = await connector.lookup(transfer.operation, payload, ctx);
+    if (landed) await this.recordSuccess(transfer, agreement, attempt, { supplierReference: landed.supplierReference, sentDigest: null, keyFingerprint: null, confirmedBy: 'lookup' });
+    return landed !== null;
   }
+
+  /** On the last attempt with an unknown outcome, one lookup settles it where it can; a lookup that fails settles nothing. */
+  private async landedAfterAll(transfer: TransferRecord, payload: unknown, ctx: DeliveryContext, attempt: number): Promise<boolean> {
+    return this.confirmedByLookup(transfer, payload, ctx, attempt).catch(() => false);
+  }
+
 
   /**
    * A job that took its worker down `maxStalledCount` times is failed by BullMQ without a try. It is not

@@ -13,15 +13,15 @@ export const payloadAjv = new Ajv2020({ allErrors: true, removeAdditional: 'all'
 addFormats(payloadAjv);
 payloadAjv.addKeyword({ keyword: 'x-data-category', schemaType: 'string' });
 /**
- * A phone number in E.164 form that is valid in its country's numbering plan (libphonenumber): a pattern
- * passes +1000000, which every supplier then refuses for good.
- */
-/**
  * Ajv checks a format even on a value already too long (allErrors): the email pattern would take
  * milliseconds of the one event loop over a 240 KB string, so the length is checked first.
  */
 const emailPattern = fullFormats.email as RegExp;
 payloadAjv.addFormat('email', { type: 'string', validate: (text: string) => text.length <= 254 && emailPattern.test(text) });
+/**
+ * A phone number in E.164 form that is valid in its country's numbering plan (libphonenumber): a pattern
+ * passes +1000000, which every supplier then refuses for good.
+ */
 payloadAjv.addFormat('e164-phone', { type: 'string', validate: (text: string) => /^\+[1-9][0-9]{6,14}$/.test(text) && isValidPhoneNumber(text) });
 
 const maxWithheld = 100;

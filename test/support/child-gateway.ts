@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -6,9 +6,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { startOpenproviderSandbox, type OpenproviderSandbox, type OpenproviderSandboxOptions } from '../../connectors/openprovider/sandbox';
 import { createApiKey, roles, type ApiRole } from '../../src/api/api-keys';
+import { spawnProcess, startCommand, startedLine, type RunningProcess } from './gateway-process';
 import { removeRedisKeys, sql, testDatabaseUrl, testRedisUrl, uniqueName } from './services';
-
-const repoRoot = path.join(__dirname, '..', '..');
 
 export interface ChildGateway {
   /** Unset for a worker-only process (SGW_ROLE=worker). */
@@ -99,16 +98,13 @@ export async function createChildGatewayFixture(
         await client.end();
       }
     },
-    async start(extraEnv = {}, command = sourcesCommand) {
-      const child = await spawnGateway(launchGateway({ ...env, ...extraEnv }, command), keys);
-      children.add(child.process);
-      return child;
+    async start(extraEnv = {}, command = startCommand) {
+      const running = spawnProcess({ ...env, ...extraEnv }, command);
+      children.add(running.process);
+      return startedGateway(running, keys);
     },
     launch(extraEnv = {}) {
-      const child = launchGateway({ ...env, ...extraEnv });
-      // Read and dropped: a full pipe would stall the process.
-      child.stdout!.resume();
-      child.stderr!.resume();
+      const { process: child } = spawnProcess({ ...env, ...extraEnv });
       children.add(child);
       return child;
     },
@@ -128,55 +124,22 @@ export async function createChildGatewayFixture(
   };
 }
 
-/** `npm start`'s: the sources through tsx. */
-const sourcesCommand = ['--import', 'tsx', 'src/start.ts'];
-
-function launchGateway(env: Record<string, string | undefined>, command = sourcesCommand): ChildProcess {
-  return spawn(process.execPath, command, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Resolves once the process logged that it started; rejects with its output when it ends or is silent for too long. */
-function spawnGateway(child: ChildProcess, keys: Record<ApiRole, string>, timeoutMs = 30_000): Promise<ChildGateway> {
-  const stdout = child.stdout!;
-  const stderr = child.stderr!;
-  let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail('did not start in time'), timeoutMs);
-    function fail(why: string) {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`gateway process ${why}:\n${output}`));
-    }
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const started = startedLine(output);
-      if (!started) return;
-      clearTimeout(timer);
-      stdout.off('data', onData);
-      stdout.on('data', (more: Buffer) => (output += more.toString()));
-      const ended = exited.then(({ code, signal }) => {
-        throw new Error(`gateway process ended (code ${code}, signal ${signal}):\n${output}`);
-      });
-      ended.catch(() => undefined);
-      resolve({ url: started.url ?? '', keys, process: child, exited, output: () => output, whileRunning: (work) => Promise.race([work, ended]) });
-    };
-    stdout.on('data', onData);
-    stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    void exited.then(({ code, signal }) => fail(`ended (code ${code}, signal ${signal})`));
+/** Resolves once the process logged that it started; rejects with its output when it ends first or is silent for too long. */
+async function startedGateway(running: RunningProcess, keys: Record<ApiRole, string>): Promise<ChildGateway> {
+  const started = await running.logged(startedLine).catch((error: unknown) => {
+    running.process.kill('SIGKILL');
+    throw error;
   });
-}
-
-/** The JSON log line the process writes once it runs, with its URL when it serves the API. */
-function startedLine(output: string): { url?: string } | undefined {
-  for (const line of output.split('\n')) {
-    if (!line.includes('supplier-gateway started')) continue;
-    try {
-      const entry = JSON.parse(line) as { message?: string; url?: string };
-      if (entry.message === 'supplier-gateway started') return entry;
-    } catch {
-      // a line still being written
-    }
-  }
-  return undefined;
+  const ended = running.exited.then(({ code, signal }) => {
+    throw new Error(`gateway process ended (code ${code}, signal ${signal}):\n${running.output()}`);
+  });
+  ended.catch(() => undefined);
+  return {
+    url: typeof started.url === 'string' ? started.url : '',
+    keys,
+    process: running.process,
+    exited: running.exited,
+    output: running.output,
+    whileRunning: (work) => Promise.race([work, ended]),
+  };
 }

@@ -3,8 +3,8 @@ import net from 'node:net';
 import path from 'node:path';
 
 const repoRoot = path.join(__dirname, '..', '..');
-/** `npm start`'s command. */
-const startCommand = ['--import', 'tsx', 'src/start.ts'];
+/** `npm start`'s command: the sources through tsx. */
+export const startCommand = ['--import', 'tsx', 'src/start.ts'];
 
 export interface Finished {
   code: number | null;
@@ -34,9 +34,9 @@ export interface RunningProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `npm start`'s command with only the given environment (plus PATH) and leaves it running. */
-export function spawnProcess(env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, startCommand, { cwd: repoRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `npm start`'s command (or `command`) with only the given environment (plus PATH) and leaves it running. */
+export function spawnProcess(env: Record<string, string | undefined>, command = startCommand): RunningProcess {
+  const child = spawn(process.execPath, command, { cwd: repoRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
