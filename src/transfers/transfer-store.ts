@@ -27,6 +27,9 @@ export interface TransferRecord extends TransferTerms {
   attempts: number;
   lastErrorCode: string | null;
   lastErrorDetail: string | null;
+  lastErrorAt: Date | null;
+  /** When the next attempt is due, while one is scheduled. */
+  nextAttemptAt: Date | null;
   supplierReference: string | null;
   deliveryState: DeliveryState;
   createdAt: Date;
@@ -41,7 +44,8 @@ export function transferView(record: TransferRecord) {
     supplier: record.supplier,
     operation: record.operation,
     attempts: record.attempts,
-    lastError: record.lastErrorCode ? { code: record.lastErrorCode, detail: record.lastErrorDetail } : null,
+    nextAttemptAt: record.nextAttemptAt?.toISOString() ?? null,
+    lastError: record.lastErrorCode ? { code: record.lastErrorCode, detail: record.lastErrorDetail, at: record.lastErrorAt?.toISOString() ?? null } : null,
     supplierReference: record.supplierReference,
     fieldsShared: record.fieldsShared,
     fieldsWithheld: record.fieldsWithheld,
@@ -52,7 +56,7 @@ export function transferView(record: TransferRecord) {
 
 const columns = `id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, purpose, basis_type,
   basis_reference, fields_shared, fields_withheld, categories, wrapped_key, sealed_payload, status, attempts, last_error_code, last_error_detail,
-  supplier_reference, delivery_state, created_at, updated_at`;
+  last_error_at, next_attempt_at, supplier_reference, delivery_state, created_at, updated_at`;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -65,7 +69,7 @@ export async function findTransfer(db: Queryable, id: string): Promise<TransferR
 /** Starts an attempt and returns its number. */
 export async function markDelivering(tx: Queryable, id: string): Promise<number> {
   const [row] = await tx.query<{ attempts: number }>(
-    `update transfers set status = 'delivering', attempts = attempts + 1, updated_at = now() where id = $1 returning attempts`,
+    `update transfers set status = 'delivering', attempts = attempts + 1, next_attempt_at = null, updated_at = now() where id = $1 returning attempts`,
     [id],
   );
   return row.attempts;
@@ -83,9 +87,15 @@ export async function recordDeliveryState(db: Queryable, id: string, state: Deli
   await db.query('update transfers set delivery_state = $2 where id = $1', [id, JSON.stringify(state)]);
 }
 
-/** Records an attempt's error; `status` is queued while retries remain, else failed (or unknown when the outcome is). */
-export async function markError(tx: Queryable, id: string, status: TransferStatus, code: string, detail: string): Promise<void> {
-  await tx.query(`update transfers set status = $2, last_error_code = $3, last_error_detail = $4, updated_at = now() where id = $1`, [id, status, code, detail]);
+/**
+ * Records an attempt's error; `status` is queued while retries remain, else failed (or unknown when the outcome is).
+ * `nextAttemptAt` is when the retry is due, if one is scheduled.
+ */
+export async function markError(tx: Queryable, id: string, status: TransferStatus, code: string, detail: string, nextAttemptAt: Date | null = null): Promise<void> {
+  await tx.query(
+    `update transfers set status = $2, last_error_code = $3, last_error_detail = $4, last_error_at = now(), next_attempt_at = $5, updated_at = now() where id = $1`,
+    [id, status, code, detail, nextAttemptAt],
+  );
 }
 
 export interface StrandedTransfer {
@@ -126,6 +136,8 @@ function toRecord(row: Record<string, unknown>): TransferRecord {
     attempts: Number(row.attempts),
     lastErrorCode: row.last_error_code as string | null,
     lastErrorDetail: row.last_error_detail as string | null,
+    lastErrorAt: row.last_error_at ? new Date(row.last_error_at as string) : null,
+    nextAttemptAt: row.next_attempt_at ? new Date(row.next_attempt_at as string) : null,
     supplierReference: row.supplier_reference as string | null,
     deliveryState: row.delivery_state as DeliveryState,
     createdAt: new Date(row.created_at as string),

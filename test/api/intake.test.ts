@@ -198,7 +198,7 @@ describe('GET /v1/transfers/:id', () => {
     const seenByOps = await api(gateway, 'GET', `/v1/transfers/${byAdmin.json.id}`, { token: gateway.keys.ops });
     expect(seenByOps.status).toBe(200);
     expect(Object.keys(seenByOps.json).sort()).toEqual(
-      ['attempts', 'createdAt', 'fieldsShared', 'fieldsWithheld', 'id', 'lastError', 'operation', 'status', 'supplier', 'supplierReference', 'updatedAt'].sort(),
+      ['attempts', 'createdAt', 'fieldsShared', 'fieldsWithheld', 'id', 'lastError', 'nextAttemptAt', 'operation', 'status', 'supplier', 'supplierReference', 'updatedAt'].sort(),
     );
     expect(leakedCanaries(seenByOps.text)).toEqual([]);
     expect((await api(gateway, 'GET', '/v1/transfers/not-a-uuid', { token: gateway.keys.ops })).status).toBe(404);
