@@ -21,7 +21,8 @@ interface KeysFile {
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-function readKeys(file: string): ApiKey[] {
+/** The keys in the file, oldest first; none when there is no file yet. */
+export function readKeys(file: string): ApiKey[] {
   try {
     return (JSON.parse(readFileSync(file, 'utf8')) as KeysFile).keys;
   } catch (error) {
@@ -34,11 +35,30 @@ function readKeys(file: string): ApiKey[] {
 export function createApiKey(file: string, name: string, role: ApiRole): { key: ApiKey; token: string } {
   const token = `sgw_${randomBytes(32).toString('base64url')}`;
   const key: ApiKey = { id: randomUUID(), name, role, tokenHash: hashToken(token), createdAt: new Date().toISOString() };
+  updateKeys(file, (keys) => [...keys, key]);
+  return { key, token };
+}
+
+/** Removes the key with this id, or else the one key with this name, and returns it; throws when none or several match. */
+export function revokeApiKey(file: string, idOrName: string): ApiKey {
+  let revoked: ApiKey | undefined;
+  updateKeys(file, (keys) => {
+    const byId = keys.filter((key) => key.id === idOrName);
+    const matches = byId.length ? byId : keys.filter((key) => key.name === idOrName);
+    if (matches.length === 0) throw new Error(`no key in ${file} has the id or name "${idOrName}"`);
+    if (matches.length > 1) throw new Error(`${matches.length} keys are named "${idOrName}": revoke one by its id (sgw keys list)`);
+    revoked = matches[0];
+    return keys.filter((key) => key !== revoked);
+  });
+  return revoked!;
+}
+
+function updateKeys(file: string, change: (keys: ApiKey[]) => ApiKey[]): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  // Two `sgw keys create` at once must not lose a key: read-modify-write under a lock on the file's folder entry.
+  // Two `sgw keys` commands at once must not lose a change: read-modify-write under a lock on the file's folder entry.
   const release = lockWithRetry(file);
   try {
-    const keys = [...readKeys(file), key];
+    const keys = change(readKeys(file));
     // Write-then-rename: a server reading the file never sees half of it.
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, `${JSON.stringify({ keys }, null, 2)}\n`, { mode: 0o600 });
@@ -46,7 +66,6 @@ export function createApiKey(file: string, name: string, role: ApiRole): { key: 
   } finally {
     release();
   }
-  return { key, token };
 }
 
 /** proper-lockfile's sync API does not wait, so a held lock is retried for up to five seconds. */

@@ -1,24 +1,24 @@
-import { Command, Option } from 'commander';
-import { createApiKey, roles, type ApiRole } from '../api/api-keys';
-import { apiKeysFile } from '../config/env';
+import { Command, CommanderError } from 'commander';
+import { exitCodes, CliError } from './gateway-client';
+import { addKeysCommands } from './keys-command';
+import { addSuppliersCommands } from './suppliers-command';
+import { addTransfersCommands } from './transfers-command';
 
-const program = new Command('sgw').description('supplier-gateway command line');
-
-const keys = program.command('keys').description('API keys');
-keys
-  .command('create')
-  .description('create an API key; prints its token once, as the last line')
-  .requiredOption('--name <name>', 'who or what uses the key')
-  .addOption(new Option('--role <role>', 'what the key may do').choices(roles).makeOptionMandatory())
-  .action((options: { name: string; role: ApiRole }) => {
-    const file = apiKeysFile();
-    const { key, token } = createApiKey(file, options.name, options.role);
-    console.log(`Created ${key.role} key "${key.name}" (id ${key.id}) in ${file}.`);
-    console.log('The token is shown only this once; the file keeps only its hash:');
-    console.log(token);
-  });
+const program = new Command('sgw')
+  .description('supplier-gateway command line: keys in the keys file; transfers and suppliers through the API at SGW_URL with the token in SGW_TOKEN')
+  .option('--json', 'print the answer as JSON, alone on stdout (messages go to stderr)')
+  .configureHelp({ showGlobalOptions: true })
+  // Commander's errors are thrown, not exited on, so that every usage error ends with the same exit code; the subcommands inherit this.
+  .exitOverride();
+addKeysCommands(program);
+addTransfersCommands(program);
+addSuppliersCommands(program);
 
 program.parseAsync().catch((error: Error) => {
-  console.error(`sgw: ${error.message}`);
-  process.exitCode = 1;
+  // Commander has already printed its message (or the help, asked for or not).
+  if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+  else {
+    console.error(`sgw: ${error.message}`);
+    process.exitCode = error instanceof CliError ? error.exitCode : exitCodes.refused;
+  }
 });

@@ -1,0 +1,57 @@
+import { Presets, SingleBar } from 'cli-progress';
+import type { GatewayClient } from './gateway-client';
+import { printJson } from './output';
+
+export interface RetryFilter {
+  status?: string;
+  supplier?: string;
+  operation?: string;
+  errorCode?: string;
+  since?: string;
+  until?: string;
+}
+
+interface RetryOutcome {
+  matched: number;
+  retried: number;
+}
+
+/** Above this many a person at a terminal sees a progress bar, and the transfers go in batches. */
+const progressFrom = 300;
+const batchSize = 200;
+
+/**
+ * Retries every failed or unknown transfer the filter matches. A script gets one request; a person at a
+ * terminal first gets the count (a dry run) and, for more than a few hundred, a bar that moves with each batch.
+ */
+export async function bulkRetry(client: GatewayClient, filter: RetryFilter, { dryRun, json }: { dryRun: boolean; json: boolean }): Promise<void> {
+  const retry = (options: { dryRun?: boolean; limit?: number } = {}) => client.post<RetryOutcome>('/v1/transfers/retry', { filter, ...options });
+  let outcome: RetryOutcome;
+  if (dryRun) outcome = await retry({ dryRun: true });
+  else if (process.stderr.isTTY) {
+    const { matched } = await retry({ dryRun: true });
+    outcome = matched > progressFrom ? await retryInBatches(retry, matched) : await retry();
+  } else outcome = await retry();
+
+  if (json) printJson(outcome);
+  else if (dryRun) console.log(`${outcome.matched} transfers match; none retried (dry run).`);
+  else console.log(`Retried ${outcome.retried} of ${outcome.matched} matching transfers.`);
+}
+
+/** Batches of the oldest, never more in all than the dry run counted: what fails meanwhile waits for the next command. */
+async function retryInBatches(retry: (options: { limit: number }) => Promise<RetryOutcome>, total: number): Promise<RetryOutcome> {
+  const bar = new SingleBar({ format: 'Retrying {bar} {value}/{total} transfers', hideCursor: true }, Presets.shades_classic);
+  bar.start(total, 0);
+  let retried = 0;
+  try {
+    for (;;) {
+      const batch = await retry({ limit: Math.min(batchSize, total - retried) });
+      retried += batch.retried;
+      bar.update(retried);
+      if (batch.retried === 0 || retried >= total) break;
+    }
+  } finally {
+    bar.stop();
+  }
+  return { matched: total, retried };
+}
