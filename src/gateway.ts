@@ -63,7 +63,13 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
     const readiness = new Readiness(redis, db);
     await readiness.start();
     const intake = new Intake({ db, queues, agreements, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, log });
-    const app = createApp({ intake, db, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log });
+    const configured = suppliers.map((supplier) => ({
+      id: supplier.id,
+      connector: supplier.connector,
+      displayName: connectorDefinition(supplier.connector)!.displayName,
+      agreement: agreements.get(supplier.id)!,
+    }));
+    const app = createApp({ intake, db, queues, suppliers: configured, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log });
     const server = await listen(app, env.port, env.host);
     const address = server.address() as { port: number };
     url = `http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${address.port}`;

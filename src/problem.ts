@@ -1,3 +1,5 @@
+import type { ErrorObject } from 'ajv';
+
 /** One invalid input, located by JSON pointer (RFC 6901) into the request. */
 export interface InputError {
   pointer: string;
@@ -26,6 +28,23 @@ export function pointerTo(path: readonly (string | number)[]): string {
     pointer += `/${segment}`;
   }
   return pointer;
+}
+
+/** A JSON Schema validator's errors about a request body of ours, as input errors; `what` names the body for an unknown field. */
+export function schemaErrors(errors: ErrorObject[], what: string): InputError[] {
+  return errors
+    .filter((error) => error.keyword !== 'if')
+    .map((error) => {
+      const params = error.params as { missingProperty?: string; additionalProperty?: string };
+      // The path is the body's own schema's: its fields all have field names.
+      const at = error.instancePath;
+      if (params.missingProperty) return { pointer: `${at}/${params.missingProperty}`, detail: 'is required' };
+      const unknown = params.additionalProperty;
+      if (unknown === undefined) return { pointer: at, detail: error.message ?? 'is invalid' };
+      return isFieldName(unknown)
+        ? { pointer: `${at}/${unknown}`, detail: `is not a field of ${what}` }
+        : { pointer: at, detail: `has a field that is not part of ${what}, whose name is not a field name (letters, digits, _ and -)` };
+    });
 }
 
 /** An answer lists at most this many input errors: a 256 KB body could otherwise ask for megabytes of them. */
@@ -82,5 +101,5 @@ export const problems = {
     return new Problem(422, 'validation-failed', 'The request is invalid', `${listed.length} field(s) failed validation; see errors${first}.`, listed.slice(0, maxListedErrors));
   },
   unavailable: (what: string) =>
-    new Problem(503, 'service-unavailable', 'Service unavailable', `${what} is unavailable; retry later with the same Idempotency-Key.`, undefined, { 'retry-after': '2' }),
+    new Problem(503, 'service-unavailable', 'Service unavailable', `${what} is unavailable; retry later (a transfer request, with the same Idempotency-Key).`, undefined, { 'retry-after': '2' }),
 };

@@ -122,6 +122,7 @@ export class DeliveryWorkers {
   private async attempt(worker: Worker<DeliveryJob>, job: Job<DeliveryJob>): Promise<void> {
     const { db, log } = this.deps;
     const transfer = await findTransfer(db, job.data.transferId);
+    if (transfer?.status === 'cancelled') return this.discardCancelled(transfer);
     if (!transfer || !awaitingDelivery.has(transfer.status)) return;
     if (!transfer.wrappedKey) {
       await markError(db, transfer.id, 'cancelled', 'gateway.payload_erased', 'The subject was erased before delivery; nothing was sent.');
@@ -136,6 +137,7 @@ export class DeliveryWorkers {
     let payload: unknown;
     try {
       attempt = await markDelivering(db, transfer.id);
+      if (attempt === undefined) return;
       const { connector, agreement } = this.supplierOf(transfer);
       payload = this.open(transfer);
       // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
@@ -191,6 +193,13 @@ export class DeliveryWorkers {
     } catch (error) {
       this.deps.log.error('could not remove what a failed transfer created at the supplier', { transferId: transfer.id, supplier: transfer.supplier, error });
     }
+  }
+
+  /** A transfer cancelled between attempts takes with it what those attempts created at the supplier. */
+  private async discardCancelled(transfer: TransferRecord): Promise<void> {
+    const { connector } = this.supplierOf(transfer, false);
+    if (!connector || Object.keys(transfer.deliveryState).length === 0) return;
+    await this.discard(connector, transfer, this.contextFor(transfer, AbortSignal.timeout(discardTimeoutMs)));
   }
 
   /** Asks the supplier whether an earlier attempt landed, and records the delivery if it did. */

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import type winston from 'winston';
 import { problems } from '../problem';
+import type { DeliveryQueues } from '../queue/queues';
 import type { Database } from '../store';
 import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
@@ -10,18 +11,21 @@ import { errorHandler, routeOf } from './error-handler';
 import { noQueryParameters } from './query';
 import type { Readiness } from './readiness';
 import { sharesRouter } from './routes/shares';
+import { suppliersRouter, type ConfiguredSupplier } from './routes/suppliers';
 import { transfersRouter } from './routes/transfers';
 
 export interface AppDependencies {
   intake: Intake;
   db: Database;
+  queues: DeliveryQueues;
+  suppliers: ConfiguredSupplier[];
   keys: ApiKeyStore;
   readiness: Readiness;
   subjectHashKey: Buffer;
   log: winston.Logger;
 }
 
-export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, suppliers, keys, readiness, subjectHashKey, log }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -57,7 +61,8 @@ export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: 
     if (!readiness.ready) throw problems.unavailable('Redis or the database');
     next();
   });
-  app.use('/v1/transfers', transfersRouter(intake, db));
+  app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]))));
+  app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
   app.use((_req, _res) => {
     throw problems.notFound('No such resource; the README lists the API.');

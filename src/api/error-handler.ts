@@ -1,11 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type winston from 'winston';
 import { Problem, problems } from '../problem';
+import { isRedisConnectionError } from '../queue/redis-watch';
 import { DatabaseUnavailableError } from '../store';
 
 function toProblem(error: unknown): Problem | undefined {
   if (error instanceof Problem) return error;
   if (error instanceof DatabaseUnavailableError) return problems.unavailable('The database');
+  if (error instanceof Error && isRedisConnectionError(error)) return problems.unavailable('Redis');
   // Express's own refusal of a path segment that is not valid percent-encoding: the caller's error, not ours.
   if (error instanceof URIError && (error as { status?: number }).status === 400) return problems.badRequest('The URL could not be decoded: check its percent-encoding.');
   return undefined;

@@ -1,5 +1,7 @@
+import type { ValidateFunction } from 'ajv';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { problems } from '../problem';
+import { pointerTo, problems, schemaErrors } from '../problem';
+import { firstValueTooDeep } from '../transfers/json-nesting';
 
 const jsonTypes = ['application/json', 'application/*+json'];
 const bodyLimit = '256kb';
@@ -54,4 +56,24 @@ function bodyProblem(error: unknown): unknown {
     return problems.badRequest('The body could not be read as its headers say: check its Content-Encoding (is it really compressed that way?) and Content-Length.');
   }
   return error;
+}
+
+/** How deep a JSON body of an ops route may nest: its schemas go two levels down. */
+const maxBodyNesting = 8;
+
+/**
+ * A JSON body read by `jsonText`, checked against its schema: 400 when it is not JSON or nests too deep,
+ * 422 listing every schema error by pointer. `what` names the body in an error about an unknown field.
+ */
+export function parseJsonBody<T>(text: string, validate: ValidateFunction<T>, what: string): T {
+  const tooDeep = firstValueTooDeep(text, maxBodyNesting);
+  if (tooDeep) throw problems.badRequest(`The body nests deeper than ${maxBodyNesting} levels.`, [{ pointer: pointerTo(tooDeep), detail: `is nested deeper than ${maxBodyNesting} levels` }]);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw problems.notJson();
+  }
+  if (!validate(body)) throw problems.invalid(schemaErrors(validate.errors ?? [], what));
+  return body;
 }

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import IORedis from 'ioredis';
 import type { QueuePolicy } from '../config/suppliers';
+import { readBreakerStates, type BreakerState } from './breaker-state';
 
 /** Job data is the transfer id and nothing else: Redis never holds personal data. */
 export interface DeliveryJob {
@@ -77,6 +78,36 @@ export class DeliveryQueues {
     const queue = this.queue(supplier);
     const found = await this.connection.pipeline(transferIds.map((id) => ['exists', queue.toKey(id)])).exec();
     return transferIds.filter((_, index) => found?.[index]?.[1] === 0);
+  }
+
+  /**
+   * Removes the transfers' jobs, in whatever state but active: a job a worker holds stays, and the worker
+   * finds its transfer's new status. A Redis that fails here fails the caller, so that its change rolls back.
+   */
+  async removeJobs(supplier: string, transferIds: string[]): Promise<void> {
+    const queue = this.queue(supplier);
+    await Promise.all(transferIds.map((id) => queue.remove(id)));
+  }
+
+  /** Pauses the supplier's queue for every worker process: jobs wait, and intake goes on adding them. */
+  async pause(supplier: string): Promise<void> {
+    await this.queue(supplier).pause();
+  }
+
+  async resume(supplier: string): Promise<void> {
+    await this.queue(supplier).resume();
+  }
+
+  async state(supplier: string): Promise<{ paused: boolean; counts: { waiting: number; active: number; delayed: number; failed: number } }> {
+    const queue = this.queue(supplier);
+    const [paused, counts] = await Promise.all([queue.isPaused(), queue.getJobCounts('waiting', 'paused', 'active', 'delayed', 'failed')]);
+    // Older BullMQ versions keep a paused queue's waiting jobs in a list of their own.
+    return { paused, counts: { waiting: counts.waiting + counts.paused, active: counts.active, delayed: counts.delayed, failed: counts.failed } };
+  }
+
+  /** Each supplier's circuit breaker, as the worker processes publish it. */
+  breakerStates(suppliers: string[]): Promise<Map<string, BreakerState>> {
+    return readBreakerStates(this.connection, this.prefix, suppliers);
   }
 
   /** Adds one job per transfer; the transfer id is the job id, so adding twice is harmless. */

@@ -21,10 +21,10 @@ export function watchRedis(connection: IORedis, log: winston.Logger, name: strin
   });
 }
 
-/** True for the errors of a lost or refused connection, which `watchRedis` reports once per outage. */
+/** True for the errors of a lost, refused or unanswering connection, which `watchRedis` reports once per outage. */
 export function isRedisConnectionError(error: Error): boolean {
   const code = (error as NodeJS.ErrnoException).code;
-  return (code !== undefined && connectionErrorCodes.has(code)) || /Connection is closed|Stream isn't writeable/.test(error.message);
+  return (code !== undefined && connectionErrorCodes.has(code)) || /Connection is closed|Stream isn't writeable|Command timed out/.test(error.message);
 }
 
 const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);

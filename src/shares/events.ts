@@ -22,6 +22,17 @@ export type ShareEvent =
   | ({ event: 'delivery.succeeded'; supplierReference: string; sentDigest: string | null; keyFingerprint: string | null; confirmedBy: 'delivery' | 'lookup' } & ShareContext)
   | ({ event: 'delivery.failed'; errorCode: string; retryable: boolean; outcomeUnknown: boolean } & ShareContext)
   | {
+      /** An ops key cancelled a transfer that was queued or failed: it will not be delivered. */
+      event: 'transfer.cancelled';
+      transferId: string;
+      supplier: string;
+      recipient: string;
+      operation: string;
+      subject: string;
+      previousStatus: string;
+      apiKeyId: string;
+    }
+  | {
       event: 'transfer.refused';
       supplier: string;
       operation: string;

@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { basisTypes, supplierIdPattern, type BasisType } from '../agreements/agreements';
-import { isFieldName, pointerTo, problems, type InputError, type Problem } from '../problem';
+import { pointerTo, problems, schemaErrors, type InputError, type Problem } from '../problem';
 import { firstValueTooDeep } from './json-nesting';
 
 export interface TransferRequest {
@@ -20,28 +20,28 @@ export const maxNesting = 64;
  * No control or format character (a terminal escape, a bidi override such as U+202E), no unpaired surrogate:
  * references are stored in the shares log and read there by people.
  */
-const printableText = /^(?=.*\S)[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]+$/u;
+export const printableText = /^(?=.*\S)[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]+$/u;
 /** Subject ids and references are bounded, in characters (code points), as JSON Schema counts them. */
 const maxReferenceLength = 200;
 
-/** A subject id or a reference as a transfer request must give it; a shares filter uses the same rule. */
-export function isReference(text: string): boolean {
-  return printableText.test(text) && [...text].length <= maxReferenceLength;
-}
+/** An operation's name; the lookahead bounds the pattern's work on long text (Ajv tries every rule, maxLength does not stop the pattern). */
+export const operationPattern = '^(?=.{3,64}$)[a-z]+(\\.[a-z_]+)+$';
 
-const envelopeSchema = {
+/** A subject id, as a transfer request gives it and a filter names it. */
+export const subjectIdSchema = { type: 'string', maxLength: maxReferenceLength, format: 'printable' };
+
+export const envelopeSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['supplier', 'operation', 'subject', 'purpose', 'basis', 'data'],
   properties: {
     supplier: { type: 'string', pattern: supplierIdPattern },
-    // The lookahead bounds the pattern's work on long text: Ajv tries every rule, maxLength does not stop the pattern.
-    operation: { type: 'string', pattern: '^(?=.{3,64}$)[a-z]+(\\.[a-z_]+)+$', maxLength: 64 },
+    operation: { type: 'string', pattern: operationPattern, maxLength: 64 },
     subject: {
       type: 'object',
       additionalProperties: false,
       required: ['id'],
-      properties: { id: { type: 'string', maxLength: maxReferenceLength, format: 'printable' } },
+      properties: { id: subjectIdSchema },
     },
     purpose: { type: 'string', pattern: '^[a-z_]{1,64}$' },
     basis: {
@@ -77,19 +77,7 @@ export function parseTransferRequest(text: string): { request: TransferRequest }
     collectUnstorable(body, [], errors);
     return errors.length ? { problem: problems.invalid(errors) } : { request: body };
   }
-  const errors = (validateEnvelope.errors ?? [])
-    .filter((error) => error.keyword !== 'if')
-    .map((error) => {
-      const params = error.params as { missingProperty?: string; additionalProperty?: string };
-      // The path is the envelope's own: its fields all have field names.
-      const at = error.instancePath;
-      if (params.missingProperty) return { pointer: `${at}/${params.missingProperty}`, detail: 'is required' };
-      const unknown = params.additionalProperty;
-      if (unknown === undefined) return { pointer: at, detail: error.message ?? 'is invalid' };
-      return isFieldName(unknown)
-        ? { pointer: `${at}/${unknown}`, detail: 'is not a field of a transfer request' }
-        : { pointer: at, detail: 'has a field that is not part of a transfer request, whose name is not a field name (letters, digits, _ and -)' };
-    });
+  const errors = schemaErrors(validateEnvelope.errors ?? [], 'a transfer request');
   return { problem: problems.invalid(errors) };
 }
 

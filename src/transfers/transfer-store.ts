@@ -54,25 +54,30 @@ export function transferView(record: TransferRecord) {
   };
 }
 
-const columns = `id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, purpose, basis_type,
+export const transferColumns = `id, api_key_id, supplier, operation, schema_id, agreement_reference, subject_hash, purpose, basis_type,
   basis_reference, fields_shared, fields_withheld, categories, wrapped_key, sealed_payload, status, attempts, last_error_code, last_error_detail,
   last_error_at, next_attempt_at, supplier_reference, delivery_state, created_at, updated_at`;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function findTransfer(db: Queryable, id: string): Promise<TransferRecord | null> {
+/** The transfer, or null; `forUpdate` locks its row until the caller's transaction ends. */
+export async function findTransfer(db: Queryable, id: string, { forUpdate = false } = {}): Promise<TransferRecord | null> {
   if (!uuidPattern.test(id)) return null;
-  const [row] = await db.query<Record<string, unknown>>(`select ${columns} from transfers where id = $1`, [id]);
+  const [row] = await db.query<Record<string, unknown>>(`select ${transferColumns} from transfers where id = $1${forUpdate ? ' for update' : ''}`, [id]);
   return row ? toRecord(row) : null;
 }
 
-/** Starts an attempt and returns its number. */
-export async function markDelivering(tx: Queryable, id: string): Promise<number> {
+/**
+ * Starts an attempt and returns its number, or undefined when the transfer no longer waits for delivery
+ * (cancelled or erased since the worker read it): then nothing may be sent.
+ */
+export async function markDelivering(tx: Queryable, id: string): Promise<number | undefined> {
   const [row] = await tx.query<{ attempts: number }>(
-    `update transfers set status = 'delivering', attempts = attempts + 1, next_attempt_at = null, updated_at = now() where id = $1 returning attempts`,
+    `update transfers set status = 'delivering', attempts = attempts + 1, next_attempt_at = null, updated_at = now()
+     where id = $1 and status in ('queued', 'delivering') and wrapped_key is not null returning attempts`,
     [id],
   );
-  return row.attempts;
+  return row?.attempts;
 }
 
 export async function markDelivered(tx: Queryable, id: string, supplierReference: string): Promise<void> {
@@ -115,7 +120,7 @@ export async function strandedTransfers(db: Queryable, olderThanMs: number, afte
   return rows.map((row) => ({ id: row.id, supplier: row.supplier, updatedAt: new Date(row.updated_at) }));
 }
 
-function toRecord(row: Record<string, unknown>): TransferRecord {
+export function toRecord(row: Record<string, unknown>): TransferRecord {
   return {
     id: row.id as string,
     apiKeyId: row.api_key_id as string,

@@ -3,31 +3,22 @@ import { supplierIdPattern } from '../../agreements/agreements';
 import { subjectHash } from '../../crypto/sealing';
 import { listShares, verifyShareLog, type ShareFilter } from '../../shares/share-log';
 import type { Database } from '../../store';
-import { isReference } from '../../transfers/envelope';
+import { subjectIdSchema } from '../../transfers/envelope';
 import { allow } from '../auth';
-import { dateParameter, integerParameter, noQueryParameters, readQuery, textParameter, type QueryParameter, type QueryValues } from '../query';
+import { cursorParameter, dateParameter, integerParameter, noQueryParameters, readQuery, textParameter, type QueryValues } from '../query';
 
 const maxPageSize = 1000;
-const supplierId = new RegExp(supplierIdPattern);
 
-/** A cursor is the base64url of the last sequence number of a page. */
-const cursorParameter: QueryParameter<number> = {
-  expected: 'a cursor this API gave out',
-  parse: (text) => {
-    const seq = Buffer.from(text, 'base64url').toString();
-    return /^[1-9][0-9]{0,14}$/.test(seq) ? Number(seq) : undefined;
-  },
-};
-
-const shareQuery = {
+export const shareQuery = {
   // The subject id as transfer requests give it: other text matches no entry and is a mistake to point out.
-  subject: textParameter('a subject id (printable text, at most 200 characters)', isReference),
+  subject: textParameter('a subject id (printable text, at most 200 characters)', subjectIdSchema),
   // Checked like a transfer's supplier: text PostgreSQL cannot compare (a NUL) must be a 400, not a failed query.
-  supplier: textParameter('a supplier id', (text) => supplierId.test(text)),
+  supplier: textParameter('a supplier id', { pattern: supplierIdPattern }),
   since: dateParameter,
   until: dateParameter,
   limit: integerParameter(1, maxPageSize),
-  cursor: cursorParameter,
+  // The last sequence number of the page before.
+  cursor: cursorParameter((text) => (/^[1-9][0-9]{0,14}$/.test(text) ? Number(text) : undefined)),
 };
 
 export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
