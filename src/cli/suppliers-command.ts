@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { GatewayClient } from './gateway-client';
-import { printJson, printTable, shortTime, wantsJson } from './output';
+import { printJson, printTable, wantsJson } from './output';
 
 interface Supplier {
   id: string;
@@ -9,7 +9,7 @@ interface Supplier {
   paused: boolean;
   breaker: 'closed' | 'open' | 'half_open';
   counts: { waiting: number; active: number; delayed: number; failed: number };
-  agreement: { reference: string; validUntil: string | null };
+  agreement: { reference: string; validUntil: string };
 }
 
 export function addSuppliersCommands(program: Command): void {
@@ -33,7 +33,7 @@ export function addSuppliersCommands(program: Command): void {
           counts.delayed,
           counts.failed,
           agreement.reference,
-          shortTime(agreement.validUntil),
+          agreement.validUntil,
         ]),
       );
     });
