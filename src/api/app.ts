@@ -8,6 +8,7 @@ import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
 import { errorHandler, routeOf } from './error-handler';
+import { openApiDocument } from './openapi';
 import { noQueryParameters } from './query';
 import type { Readiness } from './readiness';
 import { sharesRouter } from './routes/shares';
@@ -52,6 +53,11 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, subj
   app.get('/readyz', noQueryParameters, async (_req, res) => {
     const report = await readiness.check();
     res.status(report.ready ? 200 : 503).json(report);
+  });
+
+  const document = openApiDocument(new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])));
+  app.get('/openapi.json', noQueryParameters, (_req, res) => {
+    res.json(document);
   });
 
   // Who is calling comes first: a caller without a valid key learns nothing else about its request.

@@ -1,0 +1,211 @@
+import type { Agreement } from '../agreements/agreements';
+import { envelopeSchema } from '../transfers/envelope';
+import { transferStatuses } from '../transfers/operations';
+import type { ApiRole } from './api-keys';
+import type { QueryParameters } from './query';
+import { shareQuery } from './routes/shares';
+import { bulkRetrySchema, transferListQuery } from './routes/transfers';
+
+/**
+ * The OpenAPI 3.1 document of the whole API. Request parts come from the very schemas and query parameters the
+ * routes validate with, and each supplier's agreed payload schema from its agreement, so the document cannot
+ * drift from what is enforced; the tests check every response against the schemas below and every route the
+ * app serves against `routes`.
+ */
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Schema) => ({ anyOf: [schema, { type: 'null' }] });
+const dateTime = { type: 'string', format: 'date-time' };
+const strings = { type: 'array', items: { type: 'string' } };
+
+const schemas: Record<string, Schema> = {
+  Problem: {
+    type: 'object',
+    description: 'RFC 9457 problem details; never echoes personal data.',
+    required: ['type', 'title', 'status', 'detail'],
+    properties: {
+      type: { type: 'string', format: 'uri' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      errors: { type: 'array', items: { type: 'object', required: ['pointer', 'detail'], properties: { pointer: { type: 'string' }, detail: { type: 'string' } } } },
+    },
+  },
+  TransferAccepted: {
+    type: 'object',
+    required: ['id', 'status', 'supplier', 'operation', 'fieldsShared', 'fieldsWithheld'],
+    properties: { id: { type: 'string', format: 'uuid' }, status: { const: 'queued' }, supplier: { type: 'string' }, operation: { type: 'string' }, fieldsShared: strings, fieldsWithheld: strings },
+  },
+  Transfer: {
+    type: 'object',
+    description: 'A transfer as ops see it: no personal value.',
+    additionalProperties: false,
+    required: ['id', 'status', 'supplier', 'operation', 'attempts', 'nextAttemptAt', 'lastError', 'supplierReference', 'fieldsShared', 'fieldsWithheld', 'createdAt', 'updatedAt'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      status: { enum: transferStatuses },
+      supplier: { type: 'string' },
+      operation: { type: 'string' },
+      attempts: { type: 'integer', minimum: 0, description: 'Every attempt, lookups included.' },
+      nextAttemptAt: nullable({ ...dateTime, description: 'When the next attempt is due, while one is scheduled.' }),
+      lastError: nullable({
+        type: 'object',
+        additionalProperties: false,
+        required: ['code', 'detail', 'at'],
+        properties: {
+          code: { type: 'string', description: 'supplier.rejected.*, supplier.contract.*, supplier.unavailable.*, supplier.rate_limited, supplier.untrusted_tls, delivery.outcome_unknown or gateway.* (README, "Error codes").' },
+          detail: { type: 'string' },
+          at: nullable(dateTime),
+        },
+      }),
+      supplierReference: nullable({ type: 'string' }),
+      fieldsShared: strings,
+      fieldsWithheld: strings,
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    },
+  },
+  TransferList: {
+    type: 'object',
+    required: ['items', 'nextCursor', 'counts'],
+    properties: {
+      items: { type: 'array', items: ref('Transfer') },
+      nextCursor: nullable({ type: 'string' }),
+      counts: { type: 'object', description: 'Per status, the transfers matching every filter but status.', propertyNames: { enum: transferStatuses }, additionalProperties: { type: 'integer' } },
+    },
+  },
+  BulkRetryResult: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['matched', 'retried'],
+    properties: { matched: { type: 'integer', minimum: 0 }, retried: { type: 'integer', minimum: 0 } },
+  },
+  Supplier: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'connector', 'displayName', 'paused', 'breaker', 'counts', 'agreement'],
+    properties: {
+      id: { type: 'string' },
+      connector: { type: 'string' },
+      displayName: { type: 'string' },
+      paused: { type: 'boolean' },
+      breaker: { enum: ['closed', 'open', 'half_open'] },
+      counts: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['waiting', 'active', 'delayed', 'failed'],
+        properties: { waiting: { type: 'integer' }, active: { type: 'integer' }, delayed: { type: 'integer' }, failed: { type: 'integer' } },
+      },
+      agreement: { type: 'object', required: ['reference', 'validUntil'], properties: { reference: { type: 'string' }, validUntil: { type: 'string', format: 'date' } } },
+    },
+  },
+  SupplierList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Supplier') } } },
+  ShareEntry: {
+    type: 'object',
+    description: 'A shares-log entry (docs/shares-log.md): field names, categories, digests and a keyed subject hash, never a personal value.',
+    required: ['seq', 'hash', 'v', 'at', 'event'],
+    properties: { seq: { type: 'integer', minimum: 1 }, hash: { type: 'string' }, v: { const: 1 }, at: dateTime, event: { type: 'string' } },
+  },
+  ShareList: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('ShareEntry') }, nextCursor: nullable({ type: 'string' }) } },
+  Verification: {
+    type: 'object',
+    required: ['ok', 'entries', 'head', 'firstBadSeq'],
+    properties: {
+      ok: { type: 'boolean' },
+      entries: { type: 'integer' },
+      head: nullable({ type: 'object', required: ['seq', 'hash'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } }),
+      firstBadSeq: nullable({ type: 'integer' }),
+    },
+  },
+  Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
+  Readiness: {
+    type: 'object',
+    required: ['ready', 'redis', 'database'],
+    properties: { ready: { type: 'boolean' }, redis: { type: 'boolean' }, database: { type: 'boolean' } },
+  },
+};
+
+interface Answer {
+  description: string;
+  schema?: Schema;
+  /** Default application/json. */
+  type?: string;
+}
+
+export interface RouteDocument {
+  method: 'get' | 'post';
+  /** In OpenAPI's form: /v1/transfers/{id}. */
+  path: string;
+  summary: string;
+  /** The roles that may call it besides admin; `public` needs no key. */
+  roles: ApiRole[] | 'public';
+  query?: QueryParameters;
+  body?: Schema;
+  answers: Record<number, Answer>;
+}
+
+const json = (name: string, description: string): Answer => ({ description, schema: ref(name) });
+const idParameter = (what: string) => ({ name: 'id', in: 'path', required: true, description: `The ${what}'s id.`, schema: { type: 'string' } });
+
+/** Every route the app serves, with who may call it. */
+export const routes: RouteDocument[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'public', answers: { 200: json('Health', 'The process runs.') } },
+  { method: 'get', path: '/readyz', summary: 'Readiness: Redis and the database answer', roles: 'public', answers: { 200: json('Readiness', 'Ready.'), 503: json('Readiness', 'Redis or the database is down.') } },
+  { method: 'get', path: '/openapi.json', summary: 'This document', roles: 'public', answers: { 200: { description: 'OpenAPI 3.1.', schema: { type: 'object' } } } },
+  {
+    method: 'post',
+    path: '/v1/transfers',
+    summary: 'Ask for a transfer; retried safely with the same Idempotency-Key',
+    roles: ['provisioning'],
+    body: { ...envelopeSchema, properties: { ...envelopeSchema.properties, data: { type: 'object', description: "Validated against the supplier's agreed schema for the operation (components.schemas named supplier.operation); fields it does not allow are withheld." } } },
+    answers: { 202: json('TransferAccepted', 'Accepted and queued (or the original answer, for a repeated Idempotency-Key).') },
+  },
+  { method: 'get', path: '/v1/transfers', summary: 'Find transfers, newest first (a provisioning key sees only its own)', roles: ['provisioning', 'ops'], query: transferListQuery, answers: { 200: json('TransferList', 'One page.') } },
+  { method: 'post', path: '/v1/transfers/retry', summary: 'Retry every failed or unknown transfer a filter matches', roles: ['ops'], body: bulkRetrySchema, answers: { 200: json('BulkRetryResult', 'How many matched, and how many were put back on their queue.') } },
+  { method: 'get', path: '/v1/transfers/{id}', summary: 'One transfer (a provisioning key sees only its own)', roles: ['provisioning', 'ops'], answers: { 200: json('Transfer', 'The transfer.') } },
+  { method: 'post', path: '/v1/transfers/{id}/retry', summary: 'Retry a failed or unknown transfer (looked up at the supplier first); no body', roles: ['ops'], answers: { 200: json('Transfer', 'Queued again.') } },
+  { method: 'post', path: '/v1/transfers/{id}/cancel', summary: 'Cancel a queued or failed transfer; its payload is destroyed; no body', roles: ['ops'], answers: { 200: json('Transfer', 'Cancelled.') } },
+  { method: 'get', path: '/v1/suppliers', summary: 'Suppliers: queue counts, pause, breaker, agreement', roles: ['ops'], answers: { 200: json('SupplierList', 'Every configured supplier.') } },
+  { method: 'get', path: '/v1/suppliers/{id}', summary: 'One supplier', roles: ['ops'], answers: { 200: json('Supplier', 'The supplier.') } },
+  { method: 'post', path: '/v1/suppliers/{id}/pause', summary: "Pause the supplier's deliveries; intake goes on queuing; no body", roles: ['ops'], answers: { 200: json('Supplier', 'Paused.') } },
+  { method: 'post', path: '/v1/suppliers/{id}/resume', summary: "Resume the supplier's deliveries; no body", roles: ['ops'], answers: { 200: json('Supplier', 'Resumed.') } },
+  { method: 'get', path: '/v1/shares', summary: 'The shares log, filtered; every read is recorded', roles: ['privacy'], query: shareQuery, answers: { 200: json('ShareList', 'One page, oldest first.') } },
+  { method: 'get', path: '/v1/shares/verify', summary: "Verify the shares log's hash chain", roles: ['privacy'], answers: { 200: json('Verification', 'The outcome.') } },
+];
+
+/** The document, with each configured supplier's agreed payload schemas. */
+export function openApiDocument(agreements: Map<string, Agreement>): Schema {
+  const paths: Record<string, Record<string, Schema>> = {};
+  for (const route of routes) {
+    const parameters = [
+      ...(route.path.includes('{id}') ? [idParameter(route.path.startsWith('/v1/suppliers') ? 'supplier' : 'transfer')] : []),
+      ...Object.entries(route.query ?? {}).map(([name, parameter]) => ({ name, in: 'query', required: false, description: `Must be ${parameter.expected}.`, schema: parameter.schema })),
+      ...(route.path === '/v1/transfers' && route.method === 'post' ? [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 200 } }] : []),
+    ];
+    const responses: Record<string, Schema> = Object.fromEntries(
+      Object.entries(route.answers).map(([status, answer]) => [status, { description: answer.description, content: { [answer.type ?? 'application/json']: { schema: answer.schema ?? {} } } }]),
+    );
+    responses.default = { description: 'A problem: 400/422 for bad input (with JSON pointers), 401, 403, 404, 409, 503.', content: { 'application/problem+json': { schema: ref('Problem') } } };
+    paths[route.path] ??= {};
+    paths[route.path][route.method] = {
+      summary: route.summary,
+      ...(route.roles === 'public' ? { security: [] } : { description: `Roles: ${[...route.roles, 'admin'].join(', ')}.`, 'x-roles': [...route.roles, 'admin'] }),
+      ...(parameters.length && { parameters }),
+      ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }),
+      responses,
+    };
+  }
+  const agreed = [...agreements.values()].flatMap((agreement) =>
+    [...agreement.operations.values()].map((operation) => [`${agreement.supplier}.${operation.name}`, operation.validate.schema as Schema] as const),
+  );
+  return {
+    openapi: '3.1.0',
+    info: { title: 'supplier-gateway', version: '1', description: 'Hands customer data to suppliers only as agreed, and records every share. Errors are application/problem+json (RFC 9457).' },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: `npx sgw keys create --name NAME --role ROLE`.' } }, schemas: { ...schemas, ...Object.fromEntries(agreed) } },
+  };
+}
