@@ -20,6 +20,8 @@ interface RetryOutcome {
 const progressFrom = 300;
 const batchSize = 200;
 
+const matching = (count: number) => `${count} matching transfer${count === 1 ? '' : 's'}`;
+
 /**
  * Retries every failed or unknown transfer the filter matches. A script gets one request; a person at a
  * terminal first gets the count (a dry run) and, for more than a few hundred, a bar that moves with each batch.
@@ -34,8 +36,8 @@ export async function bulkRetry(client: GatewayClient, filter: RetryFilter, { dr
   } else outcome = await retry();
 
   if (json) printJson(outcome);
-  else if (dryRun) console.log(`${outcome.matched} transfers match; none retried (dry run).`);
-  else console.log(`Retried ${outcome.retried} of ${outcome.matched} matching transfers.`);
+  else if (dryRun) console.log(`${matching(outcome.matched)}; none retried (dry run).`);
+  else console.log(`Retried ${outcome.retried} of ${matching(outcome.matched)}.`);
 }
 
 /** Batches of the oldest, never more in all than the dry run counted: what fails meanwhile waits for the next command. */

@@ -62,7 +62,7 @@ function pageSize(value: string): number {
 export function addTransfersCommands(program: Command): void {
   const transfers = program.command('transfers').description('transfers: list, show, retry, cancel');
 
-  withFilters(transfers.command('list').description('list transfers'), statuses)
+  withFilters(transfers.command('list').description('list transfers, newest first'), statuses)
     .option('--limit <n>', 'at most this many a page (1 to 1000; the gateway gives 100 by default)', pageSize)
     .option('--all', 'follow the pages to the last one')
     .action(async (options: FilterOptions & { limit?: number; all?: boolean }, command: Command) => {

@@ -119,7 +119,7 @@ test('a bulk retry with --dry-run counts the matching transfers and changes none
   expect(json).toMatchObject({ code: 0, stderr: '' });
   expect(JSON.parse(json.stdout)).toEqual({ matched: 2, retried: 0 });
   const human = await sgw(['transfers', 'retry', '--error', 'supplier.rejected.domain_taken', '--dry-run'], env);
-  expect(human).toMatchObject({ code: 0, stdout: '2 transfers match; none retried (dry run).\n' });
+  expect(human).toMatchObject({ code: 0, stdout: '2 matching transfers; none retried (dry run).\n' });
   expect(await Promise.all(failed.map(getTransfer))).toEqual(before);
 });
 
