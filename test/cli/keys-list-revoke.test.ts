@@ -87,3 +87,11 @@ test('keys revoked by several processes at once are all gone, and no other key i
   expect(results.map((result) => result.code)).toEqual(names.map(() => 0));
   expect(keysInFile()).toEqual(kept);
 });
+
+test('keys create --json: the new key and its token as JSON alone on stdout; the token works at once', async () => {
+  const created = await sgw(['keys', 'create', '--name', 'scripted', '--role', 'ops', '--json'], env);
+  expect(created).toMatchObject({ code: 0, stderr: '' });
+  const key = JSON.parse(created.stdout);
+  expect(key).toEqual({ id: keysInFile().find((entry) => entry.name === 'scripted')!.id, name: 'scripted', role: 'ops', createdAt: expect.any(String), token: expect.stringMatching(/^sgw_/) });
+  expect((await api(gateway, 'GET', route(), { token: key.token })).status).toBe(404);
+});
