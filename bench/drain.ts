@@ -1,0 +1,192 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { createApiKey } from '../src/api/api-keys';
+import { children, firstLine, startProcess, startServer, stop } from './processes';
+
+/**
+ * `npm run bench`, delivery rows. Drain: `BENCH_DRAIN_TRANSFERS` (5,000) transfers are queued while the supplier
+ * is paused, then it is resumed, and the deliveries per second until the queue is empty (worker, connector,
+ * shares log, PostgreSQL) are set against a bare BullMQ worker making the same HTTP calls to the same sandbox
+ * (bench/bare-worker.ts), with the same concurrency, in the same run; rounds alternate which goes first.
+ * Bulk retry: 10,000 failed transfers retried by one `POST /v1/transfers/retry`, timed.
+ */
+const transfers = Number(process.env.BENCH_DRAIN_TRANSFERS ?? 5000);
+const rounds = Number(process.env.BENCH_DRAIN_ROUNDS ?? 2);
+const concurrency = Number(process.env.BENCH_DRAIN_CONCURRENCY ?? 8);
+const bulkRetryTransfers = 10_000;
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function transferBody(): string {
+  return JSON.stringify({
+    supplier: 'openprovider',
+    operation: 'domain.register',
+    subject: { id: `drain-customer-${randomUUID()}` },
+    purpose: 'domain_registration',
+    basis: { type: 'contract', reference: `order-${randomUUID()}` },
+    data: {
+      domain: `drain-${randomBytes(6).toString('hex')}.nl`,
+      period: 1,
+      nameServers: ['ns1.example.net', 'ns2.example.net'],
+      registrant: {
+        firstName: 'Jan',
+        lastName: 'Jansen',
+        email: 'jan.jansen@example.nl',
+        phone: '+31201234567',
+        address: { street: 'Voorbeeldstraat', number: '1', postalCode: '1011AB', city: 'Amsterdam', country: 'NL' },
+      },
+    },
+  });
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sgw-drain-'));
+  const database = `sgw_drain_${randomBytes(4).toString('hex')}`;
+  const prefix = `sgwdrain${randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  const gatewayDatabaseUrl = Object.assign(new URL(databaseUrl), { pathname: `/${database}` }).toString();
+  const db = new Client({ connectionString: gatewayDatabaseUrl });
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: null });
+  const bareQueueName = 'bare-drain';
+  const bareQueue = new Queue(bareQueueName, { connection: redis, prefix });
+  try {
+    const sandboxProcess = startProcess('bench/sandbox-server.ts', {}, 'pipe');
+    const sandbox = JSON.parse(await firstLine(sandboxProcess)) as { url: string; username: string; password: string };
+    const suppliersFile = path.join(dataDir, 'suppliers.json');
+    writeFileSync(
+      suppliersFile,
+      JSON.stringify({ suppliers: { openprovider: { connector: 'openprovider', config: { baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password }, queue: { concurrency } } } }),
+    );
+    const keysFile = path.join(dataDir, 'api-keys.json');
+    const provisioning = createApiKey(keysFile, 'bench-provisioning', 'provisioning').token;
+    const ops = createApiKey(keysFile, 'bench-ops', 'ops').token;
+    const gateway = await startServer('src/start.ts', {
+      DATABASE_URL: gatewayDatabaseUrl,
+      REDIS_URL: redisUrl,
+      SGW_DATA_DIR: dataDir,
+      SGW_API_KEYS_FILE: keysFile,
+      SGW_SUPPLIERS_FILE: suppliersFile,
+      SGW_QUEUE_PREFIX: prefix,
+      SGW_MASTER_KEY: randomBytes(32).toString('base64'),
+      SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+    });
+    startProcess('bench/bare-worker.ts', {
+      SANDBOX_URL: sandbox.url,
+      SANDBOX_USERNAME: sandbox.username,
+      SANDBOX_PASSWORD: sandbox.password,
+      REDIS_URL: redisUrl,
+      BENCH_PREFIX: prefix,
+      BENCH_QUEUE: bareQueueName,
+      CONCURRENCY: String(concurrency),
+    });
+    await db.connect();
+
+    const call = async (method: string, route: string, token: string, body?: string, headers: Record<string, string> = {}): Promise<any> => {
+      const response = await fetch(gateway.url + route, { method, headers: { authorization: `Bearer ${token}`, ...(body && { 'content-type': 'application/json' }), ...headers }, body });
+      if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+      return response.json();
+    };
+    const count = async (where: string) => Number((await db.query(`select count(*) as n from transfers where ${where}`)).rows[0].n);
+
+    /** Queues `transfers` while the supplier is paused, resumes it, and times the drain; answers deliveries per second. */
+    const gatewayDrain = async () => {
+      const deliveredBefore = await count(`status = 'delivered'`);
+      await call('POST', '/v1/suppliers/openprovider/pause', ops);
+      // Twenty callers at a time, as provisioning systems would send them.
+      let sent = 0;
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          while (sent < transfers) {
+            sent += 1;
+            await call('POST', '/v1/transfers', provisioning, transferBody(), { 'idempotency-key': randomUUID() });
+          }
+        }),
+      );
+      await until(async () => (await call('GET', '/v1/suppliers/openprovider', ops)).counts.waiting >= transfers, 'every job to wait');
+      const started = performance.now();
+      await call('POST', '/v1/suppliers/openprovider/resume', ops);
+      await until(async () => (await count(`status = 'delivered'`)) >= deliveredBefore + transfers, 'the gateway to deliver them all');
+      const seconds = (performance.now() - started) / 1000;
+      const failed = await count(`status <> 'delivered'`);
+      if (failed) throw new Error(`${failed} transfers were not delivered`);
+      return transfers / seconds;
+    };
+
+    const bareDrain = async () => {
+      await bareQueue.pause();
+      await bareQueue.addBulk(Array.from({ length: transfers }, (_, index) => ({ name: 'deliver', data: { index }, opts: { removeOnComplete: true } })));
+      const started = performance.now();
+      await bareQueue.resume();
+      await until(async () => {
+        const counts = await bareQueue.getJobCounts('waiting', 'paused', 'active', 'delayed', 'failed');
+        if (counts.failed) throw new Error(`the bare worker failed ${counts.failed} jobs`);
+        return counts.waiting + counts.paused + counts.active + counts.delayed === 0;
+      }, 'the bare worker to drain its queue');
+      return transfers / ((performance.now() - started) / 1000);
+    };
+
+    console.log(`delivery benchmark: ${transfers} transfers queued while paused, then drained; concurrency ${concurrency}; ${rounds} rounds; gateway on PostgreSQL`);
+    const ratios: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      let gatewayRate: number;
+      let bareRate: number;
+      // Alternate which goes first, so that neither always meets the other's leftovers (vacuum, GC).
+      if (round % 2) {
+        bareRate = await bareDrain();
+        gatewayRate = await gatewayDrain();
+      } else {
+        gatewayRate = await gatewayDrain();
+        bareRate = await bareDrain();
+      }
+      ratios.push(gatewayRate / bareRate);
+      console.log(`round ${round + 1}: gateway ${gatewayRate.toFixed(0)} deliveries/s, bare worker ${bareRate.toFixed(0)} deliveries/s: ${(gatewayRate / bareRate).toFixed(2)}x`);
+    }
+    const ratio = median(ratios);
+    console.log(`drain (median of ${rounds} rounds): ${ratio.toFixed(2)}x the bare worker (target >= 0.70): ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
+
+    // Bulk retry: rows copied from a delivered transfer, marked failed as an outage would leave them, the supplier paused.
+    await call('POST', '/v1/suppliers/openprovider/pause', ops);
+    await db.query(
+      `insert into transfers (id, api_key_id, idempotency_key, request_hash, supplier, operation, schema_id, agreement_reference, subject_hash, purpose,
+         basis_type, basis_reference, fields_shared, fields_withheld, categories, wrapped_key, sealed_payload, status, attempts, last_error_code, last_error_detail, last_error_at)
+       select gen_random_uuid(), api_key_id, 'bulk-' || n, request_hash, supplier, operation, schema_id, agreement_reference, subject_hash, purpose,
+         basis_type, basis_reference, fields_shared, fields_withheld, categories, wrapped_key, sealed_payload, 'failed', 8, 'supplier.unavailable.http_503', 'bench', now()
+       from (select * from transfers limit 1) one, generate_series(1, $1) n`,
+      [bulkRetryTransfers],
+    );
+    const started = performance.now();
+    const answer = await call('POST', '/v1/transfers/retry', ops, JSON.stringify({ filter: { errorCode: 'supplier.unavailable' } }));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`bulk retry: ${answer.retried} of ${answer.matched} failed transfers put back on the queue in ${seconds.toFixed(2)} s`);
+  } finally {
+    await Promise.all(children.map(stop));
+    await bareQueue.close();
+    await db.end().catch(() => undefined);
+    await admin.query(`drop database ${database} with (force)`);
+    await admin.end();
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
+    redis.disconnect();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+void main();
