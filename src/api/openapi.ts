@@ -79,8 +79,8 @@ const schemas: Record<string, Schema> = {
   BulkRetryResult: {
     type: 'object',
     additionalProperties: false,
-    required: ['matched', 'retried'],
-    properties: { matched: { type: 'integer', minimum: 0 }, retried: { type: 'integer', minimum: 0 } },
+    required: ['matched', 'retried', 'nextCursor'],
+    properties: { matched: { type: 'integer', minimum: 0 }, retried: { type: 'integer', minimum: 0 }, nextCursor: nullable({ type: 'string', description: 'Where a next batch goes on (request field cursor).' }) },
   },
   Supplier: {
     type: 'object',

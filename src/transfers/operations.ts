@@ -113,30 +113,42 @@ export interface BulkRetry {
   /** Retryable transfers the filter matches. */
   matched: number;
   retried: number;
+  /** The position of the last transfer retried: a next call from there goes on with newer ones. */
+  next: TransferCursor | null;
 }
 
 /** Rows per transaction and per Redis round of a bulk retry: bounds how long rows stay locked. */
 const bulkChunk = 1000;
 
 /**
- * Retries every failed or unknown transfer the filter matches, oldest first, up to `limit`, in chunks of
- * rows locked, requeued and recorded together. Rows another retry holds are skipped, not waited for.
- * `dryRun` counts and changes nothing.
+ * Retries every failed or unknown transfer the filter matches, oldest first, up to `limit` and after `after`,
+ * in chunks of rows locked, requeued and recorded together. Rows another retry holds are skipped, not waited
+ * for. `dryRun` counts and changes nothing. Batches that go on from `next` never take a transfer twice,
+ * even one that failed again meanwhile.
  */
-export async function retryMatching(db: Database, queues: DeliveryQueues, requester: Requester, filter: TransferFilter, options: { dryRun: boolean; limit?: number }): Promise<BulkRetry> {
-  const retryable = { ...filter, status: undefined };
+export async function retryMatching(
+  db: Database,
+  queues: DeliveryQueues,
+  requester: Requester,
+  filter: TransferFilter,
+  options: { dryRun: boolean; limit?: number; after?: TransferCursor },
+): Promise<BulkRetry> {
   const params: unknown[] = [filter.status ? [filter.status] : retryableStatuses];
-  const where = `status = any($1) and ${whereOf(retryable, params)}`;
+  const where = `status = any($1) and ${whereOf({ ...filter, status: undefined }, params)}`;
   const [{ n }] = await db.query<{ n: string }>(`select count(*) as n from transfers where ${where}`, params);
   const matched = Number(n);
-  if (options.dryRun) return { matched, retried: 0 };
+  if (options.dryRun) return { matched, retried: 0, next: null };
   const wanted = Math.min(matched, options.limit ?? matched);
   let retried = 0;
+  let next = options.after ?? null;
   while (retried < wanted) {
     const chunk = await db.transaction(async (tx) => {
-      const rows = await tx.query<{ id: string; supplier: string }>(
-        `select id, supplier from transfers where ${where} order by created_at, id limit ${Math.min(bulkChunk, wanted - retried)} for update skip locked`,
-        params,
+      const chunkParams = [...params, next?.createdAt ?? '-infinity', next?.id ?? '00000000-0000-0000-0000-000000000000'];
+      const rows = await tx.query<{ id: string; supplier: string; created_at_text: string }>(
+        `select id, supplier, created_at::text as created_at_text from transfers
+         where ${where} and (created_at, id) > ($${params.length + 1}::timestamptz, $${params.length + 2}::uuid)
+         order by created_at, id limit ${Math.min(bulkChunk, wanted - retried)} for update skip locked`,
+        chunkParams,
       );
       for (const [supplier, ids] of bySupplier(rows)) await removeJobs(queues, supplier, ids);
       await requeue(tx, requester, rows.map((row) => row.id), filter);
@@ -145,8 +157,10 @@ export async function retryMatching(db: Database, queues: DeliveryQueues, reques
     if (chunk.length === 0) break;
     await enqueueQuietly(queues, chunk);
     retried += chunk.length;
+    const last = chunk.at(-1)!;
+    next = { createdAt: last.created_at_text, id: last.id };
   }
-  return { matched, retried };
+  return { matched, retried, next };
 }
 
 /**

@@ -213,25 +213,34 @@ describe('bulk retry', () => {
 
     const dry = await api(gateway, 'POST', '/v1/transfers/retry', { token: gateway.keys.ops, body: { filter, dryRun: true } });
     expect(dry.status).toBe(200);
-    expect(dry.json).toEqual({ matched: 3, retried: 0 });
+    expect(dry.json).toEqual({ matched: 3, retried: 0, nextCursor: null });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await statuses()).toEqual(['failed', 'failed', 'failed', 'failed']);
 
     const real = await api(gateway, 'POST', '/v1/transfers/retry', { token: gateway.keys.ops, body: { filter } });
-    expect(real.json).toEqual({ matched: 3, retried: 3 });
+    expect(real.json).toMatchObject({ matched: 3, retried: 3 });
     for (const { id } of down) expect(await transferStatus(gateway, id, finalStatuses)).toMatchObject({ status: 'delivered' });
     expect((await api(gateway, 'GET', `/v1/transfers/${taken.id}`, { token: gateway.keys.ops })).json).toMatchObject({ status: 'failed' });
     const audit = await sql(`select count(*)::int as n from ops_actions where action = 'retry' and filter ->> 'errorCode' = 'supplier.unavailable' and transfer_id = any($1)`, [down.map(({ id }) => id)], await schemaOf());
     expect(audit).toEqual([{ n: 3 }]);
   });
 
-  test('a limit retries at most that many, oldest first', async () => {
+  test('a limit retries at most that many, oldest first; the next batch goes on from its cursor, never taking one twice', async () => {
     const since = new Date().toISOString();
-    const down = [await unavailable(), await unavailable()];
-    const answer = await api(gateway, 'POST', '/v1/transfers/retry', { token: gateway.keys.ops, body: { filter: { since, status: 'failed' }, limit: 1 } });
-    expect(answer.json).toEqual({ matched: 2, retried: 1 });
-    expect(await transferStatus(gateway, down[0].id, finalStatuses)).toMatchObject({ status: 'delivered' });
-    expect((await api(gateway, 'GET', `/v1/transfers/${down[1].id}`, { token: gateway.keys.ops })).json).toMatchObject({ status: 'failed' });
+    const taken = await rejected();
+    const down = await unavailable();
+    const filter = { since, status: 'failed' };
+    const first = await api(gateway, 'POST', '/v1/transfers/retry', { token: gateway.keys.ops, body: { filter, limit: 1 } });
+    expect(first.json).toEqual({ matched: 2, retried: 1, nextCursor: expect.any(String) });
+    // The taken domain fails again at once: it matches the filter again, but lies before the cursor.
+    await waitFor(async () => (await api(gateway, 'GET', `/v1/transfers/${taken.id}`, { token: gateway.keys.ops })).json.attempts === 2, 'the second attempt');
+    expect(await transferStatus(gateway, taken.id, ['failed'])).toMatchObject({ attempts: 2 });
+    expect((await api(gateway, 'GET', `/v1/transfers/${down.id}`, { token: gateway.keys.ops })).json).toMatchObject({ status: 'failed' });
+    const second = await api(gateway, 'POST', '/v1/transfers/retry', { token: gateway.keys.ops, body: { filter, limit: 1, cursor: first.json.nextCursor } });
+    expect(second.json).toMatchObject({ matched: 2, retried: 1 });
+    expect(await transferStatus(gateway, down.id, finalStatuses)).toMatchObject({ status: 'delivered' });
+    const third = await api(gateway, 'POST', '/v1/transfers/retry', { token: gateway.keys.ops, body: { filter, limit: 1, cursor: second.json.nextCursor } });
+    expect(third.json).toEqual({ matched: 1, retried: 0, nextCursor: second.json.nextCursor });
   });
 
   test.each([
@@ -240,6 +249,7 @@ describe('bulk retry', () => {
     [{ filter: {}, dryRun: 'yes' }, '/dryRun', ''],
     [{ filter: { colour: 'red' } }, '/filter/colour', 'is not a field of a bulk retry'],
     [{ filter: { since: 'last week' } }, '/filter/since', ''],
+    [{ filter: {}, cursor: 'bm90LWEtY3Vyc29y' }, '/cursor', 'a cursor this API gave out'],
   ])('body %j is a 422 at %s', async (body, pointer, detail) => {
     const answer = await api(gateway, 'POST', '/v1/transfers/retry', { token: gateway.keys.ops, body });
     expect(answer.status).toBe(422);

@@ -117,7 +117,7 @@ test('a bulk retry with --dry-run counts the matching transfers and changes none
   const before = await Promise.all(failed.map(getTransfer));
   const json = await sgw(['transfers', 'retry', '--status', 'failed', '--supplier', 'openprovider', '--since', '2h', '--dry-run', '--json'], env);
   expect(json).toMatchObject({ code: 0, stderr: '' });
-  expect(JSON.parse(json.stdout)).toEqual({ matched: 2, retried: 0 });
+  expect(JSON.parse(json.stdout)).toEqual({ matched: 2, retried: 0, nextCursor: null });
   const human = await sgw(['transfers', 'retry', '--error', 'supplier.rejected.domain_taken', '--dry-run'], env);
   expect(human).toMatchObject({ code: 0, stdout: '2 matching transfers; none retried (dry run).\n' });
   expect(await Promise.all(failed.map(getTransfer))).toEqual(before);

@@ -36,10 +36,12 @@ export const transferFilterParameters = {
   until: dateParameter,
 };
 
+const transferCursor = cursorParameter(decodeCursor);
+
 export const transferListQuery = {
   ...transferFilterParameters,
   limit: integerParameter(1, maxPageSize),
-  cursor: cursorParameter(decodeCursor),
+  cursor: transferCursor,
 };
 
 export const bulkRetrySchema = {
@@ -58,6 +60,7 @@ export const bulkRetrySchema = {
     },
     dryRun: { type: 'boolean', description: 'Count the matching transfers and change nothing.' },
     limit: { type: 'integer', minimum: 1, description: 'Retry at most this many of them, oldest first.' },
+    cursor: { ...transferCursor.schema, description: "Go on after the last transfer an earlier call retried (its nextCursor): batches never take a transfer twice." },
   },
 };
 
@@ -65,6 +68,7 @@ interface BulkRetryRequest {
   filter: Record<string, string>;
   dryRun?: boolean;
   limit?: number;
+  cursor?: string;
 }
 
 const validateBulkRetry = bodyAjv.compile<BulkRetryRequest>(bulkRetrySchema);
@@ -87,7 +91,10 @@ export function transfersRouter(intake: Intake, db: Database, queues: DeliveryQu
 
   router.post('/retry', allow('ops'), noQueryParameters, jsonText, async (req, res) => {
     const body = parseJsonBody(typeof req.body === 'string' ? req.body : '', validateBulkRetry, 'a bulk retry');
-    res.json(await retryMatching(db, queues, requester(req), filterOf(body.filter), { dryRun: body.dryRun ?? false, limit: body.limit }));
+    const after = body.cursor === undefined ? undefined : readValue(transferCursor, body.cursor);
+    if (body.cursor !== undefined && !after) throw problems.invalid([{ pointer: '/cursor', detail: `must be ${transferCursor.expected}` }]);
+    const outcome = await retryMatching(db, queues, requester(req), filterOf(body.filter), { dryRun: body.dryRun ?? false, limit: body.limit, after });
+    res.json({ matched: outcome.matched, retried: outcome.retried, nextCursor: outcome.next && encodeCursor(outcome.next) });
   });
 
   router.get('/:id', allow('provisioning', 'ops'), noQueryParameters, async (req, res) => {
