@@ -8,7 +8,7 @@ import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
 import { errorHandler, routeOf } from './error-handler';
 import { noQueryParameters } from './query';
-import type { Readiness } from './readiness';
+import { refuseWhileUnready, type Readiness } from './readiness';
 import { sharesRouter } from './routes/shares';
 import { transfersRouter } from './routes/transfers';
 
@@ -52,11 +52,7 @@ export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: 
 
   // Who is calling comes first: a caller without a valid key learns nothing else about its request.
   app.use('/v1', authenticate(keys));
-  // While Redis or the database is down, refuse at once rather than hang.
-  app.use((_req, _res, next) => {
-    if (!readiness.ready) throw problems.unavailable('Redis or the database');
-    next();
-  });
+  app.use(refuseWhileUnready(readiness));
   app.use('/v1/transfers', transfersRouter(intake, db));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
   app.use((_req, _res) => {
