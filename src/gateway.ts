@@ -3,6 +3,7 @@ import type winston from 'winston';
 import { loadAgreements, schemasDir } from './agreements/agreements';
 import { ApiKeyStore } from './api/api-keys';
 import { createApp } from './api/app';
+import { dashboardSessionKey } from './api/dashboard-session';
 import { Readiness } from './api/readiness';
 import type { EnvConfig } from './config/env';
 import { portRefusal } from './config/port-refusal';
@@ -63,7 +64,8 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
     const readiness = new Readiness(redis, db);
     await readiness.start();
     const intake = new Intake({ db, queues, agreements, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, log });
-    const app = createApp({ intake, db, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log });
+    const dashboard = { queues: suppliers.map((supplier) => queues.queue(supplier.id)), sessionKey: dashboardSessionKey(env.masterKey) };
+    const app = createApp({ intake, db, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log, dashboard });
     const server = await listen(app, env.port, env.host);
     const address = server.address() as { port: number };
     url = `http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${address.port}`;

@@ -6,6 +6,7 @@ import type { Database } from '../store';
 import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
+import { dashboardPath, dashboardRouter, type DashboardDependencies } from './dashboard';
 import { errorHandler, routeOf } from './error-handler';
 import { noQueryParameters } from './query';
 import { refuseWhileUnready, type Readiness } from './readiness';
@@ -19,12 +20,16 @@ export interface AppDependencies {
   readiness: Readiness;
   subjectHashKey: Buffer;
   log: winston.Logger;
+  dashboard: DashboardDependencies;
 }
 
-export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: AppDependencies): express.Express {
+export function createApp({ intake, db, keys, readiness, subjectHashKey, log, dashboard }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requestLog(log));
+  // Pages for people, with the headers pages need; all else is the JSON API.
+  app.use(dashboardPath, dashboardRouter({ ...dashboard, keys, readiness }));
   // JSON, never pages: the headers OWASP's REST Security Cheat Sheet asks of an API, not the ones for browsers rendering documents.
   app.use(
     helmet({
@@ -40,7 +45,6 @@ export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: 
       xXssProtection: false,
     }),
   );
-  app.use(requestLog(log));
 
   app.get('/healthz', noQueryParameters, (_req, res) => {
     res.json({ status: 'ok' });
