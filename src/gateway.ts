@@ -3,6 +3,7 @@ import type winston from 'winston';
 import { loadAgreements, schemasDir } from './agreements/agreements';
 import { ApiKeyStore } from './api/api-keys';
 import { createApp } from './api/app';
+import { dashboardSessionKey } from './api/dashboard-session';
 import { Readiness } from './api/readiness';
 import type { EnvConfig } from './config/env';
 import { portRefusal } from './config/port-refusal';
@@ -69,7 +70,17 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
       displayName: connectorDefinition(supplier.connector)!.displayName,
       agreement: agreements.get(supplier.id)!,
     }));
-    const app = createApp({ intake, db, queues, suppliers: configured, keys: new ApiKeyStore(env.apiKeysFile), readiness, subjectHashKey: env.subjectHashKey, log });
+    const app = createApp({
+      intake,
+      db,
+      queues,
+      suppliers: configured,
+      keys: new ApiKeyStore(env.apiKeysFile),
+      readiness,
+      subjectHashKey: env.subjectHashKey,
+      log,
+      dashboardSessionKey: dashboardSessionKey(env.masterKey),
+    });
     const server = await listen(app, env.port, env.host);
     const address = server.address() as { port: number };
     url = `http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${address.port}`;

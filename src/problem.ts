@@ -92,6 +92,7 @@ export const problems = {
     new Problem(401, 'unauthorized', 'Unauthorized', 'Send a valid API key as "Authorization: Bearer <token>".', undefined, { 'www-authenticate': 'Bearer' }),
   forbiddenRole: (role: string) => new Problem(403, 'forbidden', 'Forbidden', `The ${role} role may not use this resource.`),
   notFound: (detail: string) => new Problem(404, 'not-found', 'Not found', detail),
+  methodNotAllowed: (detail: string, allowed: string) => new Problem(405, 'method-not-allowed', 'Method not allowed', detail, undefined, { allow: allowed }),
   conflict: (slug: string, title: string, detail: string) => new Problem(409, slug, title, detail),
   tooLarge: (limit: string) => new Problem(413, 'payload-too-large', 'Payload too large', `The body may be at most ${limit}.`),
   unsupportedMediaType: (detail = 'Send the body as application/json.') => new Problem(415, 'unsupported-media-type', 'Unsupported media type', detail),

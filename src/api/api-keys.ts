@@ -84,6 +84,7 @@ function lockWithRetry(file: string): () => void {
 /** The server's view of the keys file, re-read when it changes so new keys work without a restart. */
 export class ApiKeyStore {
   private byHash = new Map<string, ApiKey>();
+  private byId = new Map<string, ApiKey>();
   private version = '';
   private checkedAt = 0;
 
@@ -96,10 +97,19 @@ export class ApiKeyStore {
 
   authenticate(token: string): ApiKey | undefined {
     const hash = hashToken(token);
-    const now = Date.now();
     // Unknown tokens re-check sooner, so a key made a moment ago works on its first use.
-    if (now - this.checkedAt > (this.byHash.has(hash) ? this.recheckMs : 50)) this.reloadIfChanged();
+    this.reloadIfOlderThan(this.byHash.has(hash) ? this.recheckMs : 50);
     return this.byHash.get(hash);
+  }
+
+  /** The key with this id while it is in the file: a dashboard session names its key, and ends when the key is revoked. */
+  get(id: string): ApiKey | undefined {
+    this.reloadIfOlderThan(this.recheckMs);
+    return this.byId.get(id);
+  }
+
+  private reloadIfOlderThan(ms: number): void {
+    if (Date.now() - this.checkedAt > ms) this.reloadIfChanged();
   }
 
   private reloadIfChanged(): void {
@@ -113,6 +123,8 @@ export class ApiKeyStore {
     }
     if (version === this.version) return;
     this.version = version;
-    this.byHash = new Map(readKeys(this.file).map((key) => [key.tokenHash, key]));
+    const keys = readKeys(this.file);
+    this.byHash = new Map(keys.map((key) => [key.tokenHash, key]));
+    this.byId = new Map(keys.map((key) => [key.id, key]));
   }
 }

@@ -7,10 +7,11 @@ import type { Database } from '../store';
 import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
+import { dashboardPath, dashboardRouter } from './dashboard';
 import { errorHandler, routeOf } from './error-handler';
 import { openApiDocument } from './openapi';
 import { noQueryParameters } from './query';
-import type { Readiness } from './readiness';
+import { refuseWhileUnready, type Readiness } from './readiness';
 import { sharesRouter } from './routes/shares';
 import { suppliersRouter, type ConfiguredSupplier } from './routes/suppliers';
 import { transfersRouter } from './routes/transfers';
@@ -24,12 +25,17 @@ export interface AppDependencies {
   readiness: Readiness;
   subjectHashKey: Buffer;
   log: winston.Logger;
+  /** Signs dashboard sessions (`dashboardSessionKey`). */
+  dashboardSessionKey: Buffer;
 }
 
-export function createApp({ intake, db, queues, suppliers, keys, readiness, subjectHashKey, log }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, suppliers, keys, readiness, subjectHashKey, log, dashboardSessionKey }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requestLog(log));
+  // Pages for people, with the headers pages need; all else is the JSON API.
+  app.use(dashboardPath, dashboardRouter({ queues: suppliers.map((supplier) => queues.queue(supplier.id)), sessionKey: dashboardSessionKey, keys, readiness }));
   // JSON, never pages: the headers OWASP's REST Security Cheat Sheet asks of an API, not the ones for browsers rendering documents.
   app.use(
     helmet({
@@ -45,7 +51,6 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, subj
       xXssProtection: false,
     }),
   );
-  app.use(requestLog(log));
 
   app.get('/healthz', noQueryParameters, (_req, res) => {
     res.json({ status: 'ok' });
@@ -62,11 +67,7 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, subj
 
   // Who is calling comes first: a caller without a valid key learns nothing else about its request.
   app.use('/v1', authenticate(keys));
-  // While Redis or the database is down, refuse at once rather than hang.
-  app.use((_req, _res, next) => {
-    if (!readiness.ready) throw problems.unavailable('Redis or the database');
-    next();
-  });
+  app.use(refuseWhileUnready(readiness));
   app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]))));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));

@@ -19,10 +19,12 @@ export function authenticate(keys: ApiKeyStore) {
 }
 
 /** Admin may do everything; other roles only what the route names. */
+export const isAllowed = (role: ApiRole, allowed: ApiRole[]) => role === 'admin' || allowed.includes(role);
+
 export function allow(...allowed: ApiRole[]) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const role = req.apiKey!.role;
-    if (role !== 'admin' && !allowed.includes(role)) throw problems.forbiddenRole(role);
+    if (!isAllowed(role, allowed)) throw problems.forbiddenRole(role);
     next();
   };
 }

@@ -172,6 +172,22 @@ export const routes: RouteDocument[] = [
   { method: 'post', path: '/v1/suppliers/{id}/pause', summary: "Pause the supplier's deliveries; intake goes on queuing; no body", roles: ['ops'], answers: { 200: json('Supplier', 'Paused.') } },
   { method: 'post', path: '/v1/suppliers/{id}/resume', summary: "Resume the supplier's deliveries; no body", roles: ['ops'], answers: { 200: json('Supplier', 'Resumed.') } },
   { method: 'get', path: '/v1/shares', summary: 'The shares log, filtered; every read is recorded', roles: ['privacy'], query: shareQuery, answers: { 200: json('ShareList', 'One page, oldest first.') } },
+  { method: 'get', path: '/admin/login', summary: 'The dashboard login form', roles: 'public', answers: { 200: { description: 'A form that takes an ops or admin API key.', type: 'text/html', schema: { type: 'string' } } } },
+  {
+    method: 'post',
+    path: '/admin/login',
+    summary: 'Log in to the dashboard: sets an HttpOnly, SameSite=Strict session cookie',
+    roles: 'public',
+    answers: { 303: { description: 'To the board, with the session cookie; 401 (the form again) for a wrong key, 403 for another role.', type: 'text/html', schema: { type: 'string' } } },
+  },
+  { method: 'get', path: '/admin/logout', summary: 'Log out of the dashboard', roles: 'public', answers: { 303: { description: 'To the login form, the cookie cleared.', type: 'text/html', schema: { type: 'string' } } } },
+  {
+    method: 'get',
+    path: '/admin/queues',
+    summary: 'Bull Board, read-only (its pages and API live under this path): session cookie or Bearer key',
+    roles: ['ops'],
+    answers: { 200: { description: 'The board; without a session a browser is sent to /admin/login, anything else gets 401.', type: 'text/html', schema: { type: 'string' } } },
+  },
   { method: 'get', path: '/v1/shares/verify', summary: "Verify the shares log's hash chain", roles: ['privacy'], answers: { 200: json('Verification', 'The outcome.') } },
 ];
 

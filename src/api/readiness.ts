@@ -1,4 +1,6 @@
+import type { NextFunction, Request, Response } from 'express';
 import type IORedis from 'ioredis';
+import { problems } from '../problem';
 import type { Database } from '../store';
 
 export interface ReadinessReport {
@@ -48,4 +50,12 @@ export class Readiness {
     this.last = { ready: redis && database, redis, database };
     return this.last;
   }
+}
+
+/** While Redis or the database is down, refuse at once rather than hang. */
+export function refuseWhileUnready(readiness: Readiness) {
+  return (_req: Request, _res: Response, next: NextFunction) => {
+    if (!readiness.ready) throw problems.unavailable('Redis or the database');
+    next();
+  };
 }

@@ -1,0 +1,67 @@
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { boardQueue, chromiumLaunch } from '../support/dashboard';
+import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
+import { uniqueName } from '../support/services';
+
+/**
+ * The dashboard in a real browser (Debian's Chromium, headless): logging in through the form, the board
+ * rendering with the queue of the gateway's supplier, and not one console error, page error or CSP
+ * violation on the way, from the login form to a failed job's error and back out.
+ */
+let gateway: TestGateway;
+let browser: Browser;
+beforeAll(async () => {
+  gateway = await startTestGateway();
+  browser = await chromium.launch(chromiumLaunch);
+});
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.close();
+});
+
+/** A page that records what went wrong in it: console errors, uncaught errors, CSP violations. */
+async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.exposeFunction('reportViolation', (violation: string) => problems.push(`CSP violation: ${violation}`));
+  // Init scripts run before the page's own and outside its CSP.
+  await page.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (event) => window.reportViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} ${event.sample}`))",
+  });
+  return { page, problems };
+}
+
+test('log in through the form, see the supplier queue and a failed job, log out: no console error, page error or CSP violation', async () => {
+  const transferIds: string[] = [];
+  for (const domain of [undefined, 'taken-example.nl']) {
+    const answer = await api(gateway, 'POST', '/v1/transfers', { token: gateway.keys.provisioning, body: registerBody(undefined, domain), headers: { 'idempotency-key': uniqueName('browser-') } });
+    expect(answer.status).toBe(202);
+    transferIds.push(answer.json.id);
+  }
+  await transferStatus(gateway, transferIds[0], ['delivered']);
+  await transferStatus(gateway, transferIds[1], ['failed']);
+  const { page, problems } = await watchedPage();
+
+  await page.goto(`${gateway.url}/admin/queues`);
+  expect(new URL(page.url()).pathname).toBe('/admin/login');
+  await page.getByLabel('API key (ops or admin)').fill(gateway.keys.ops);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(`${gateway.url}/admin/queues`);
+  await page.getByRole('link', { name: boardQueue }).first().waitFor();
+
+  await page.getByRole('link', { name: boardQueue }).first().click();
+  await page.waitForURL(`${gateway.url}/admin/queues/queue/${encodeURIComponent(boardQueue)}`);
+  await page.goto(`${gateway.url}/admin/queues/queue/${encodeURIComponent(boardQueue)}/${transferIds[1]}`);
+  await page.getByText('supplier.rejected.domain_taken').first().waitFor();
+  await page.waitForLoadState('networkidle');
+
+  await page.goto(`${gateway.url}/admin/logout`);
+  expect(new URL(page.url()).pathname).toBe('/admin/login');
+  await page.goto(`${gateway.url}/admin/queues`);
+  expect(new URL(page.url()).pathname).toBe('/admin/login');
+  expect(problems).toEqual([]);
+});
