@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createApiKey } from '../src/api/api-keys';
+import { cpuSnapshot, cpuUsed } from './cpu';
 import { children, firstLine, startProcess, startServer, stop } from './processes';
 
 /**
@@ -69,6 +70,15 @@ async function main(): Promise<void> {
   const bareQueue = new Queue(bareQueueName, { connection: redis, prefix });
   try {
     const sandboxProcess = startProcess('bench/sandbox-server.ts', {}, 'pipe');
+    /** CPU per delivery (µs) of the worker process, the sandbox, PostgreSQL, Redis and the whole machine, while `drain` runs. */
+    const withCpu = async (workerPid: number, drain: () => Promise<number>) => {
+      const before = cpuSnapshot();
+      const rate = await drain();
+      const after = cpuSnapshot();
+      const per = (select: (pid: string, name: string) => boolean) => (cpuUsed(before, after, select) / transfers).toFixed(0);
+      const cpu = `CPU µs/delivery: machine ${((after.machine - before.machine) / transfers).toFixed(0)} = worker process ${per((pid) => pid === String(workerPid))} + sandbox ${per((pid) => pid === String(sandboxProcess.pid))} + PostgreSQL ${per((_, name) => name === 'postgres')} + Redis ${per((_, name) => name === 'redis-server')} + other`;
+      return { rate, cpu };
+    };
     const sandbox = JSON.parse(await firstLine(sandboxProcess)) as { url: string; username: string; password: string };
     const suppliersFile = path.join(dataDir, 'suppliers.json');
     writeFileSync(
@@ -89,7 +99,7 @@ async function main(): Promise<void> {
       SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
     });
-    startProcess('bench/bare-worker.ts', {
+    const bareWorker = startProcess('bench/bare-worker.ts', {
       SANDBOX_URL: sandbox.url,
       SANDBOX_USERNAME: sandbox.username,
       SANDBOX_PASSWORD: sandbox.password,
@@ -147,18 +157,14 @@ async function main(): Promise<void> {
     console.log(`delivery benchmark: ${transfers} transfers queued while paused, then drained; concurrency ${concurrency}; ${rounds} rounds; gateway on PostgreSQL`);
     const ratios: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      let gatewayRate: number;
-      let bareRate: number;
+      const measureGateway = () => withCpu(gateway.child.pid!, gatewayDrain);
+      const measureBare = () => withCpu(bareWorker.pid!, bareDrain);
       // Alternate which goes first, so that neither always meets the other's leftovers (vacuum, GC).
-      if (round % 2) {
-        bareRate = await bareDrain();
-        gatewayRate = await gatewayDrain();
-      } else {
-        gatewayRate = await gatewayDrain();
-        bareRate = await bareDrain();
-      }
-      ratios.push(gatewayRate / bareRate);
-      console.log(`round ${round + 1}: gateway ${gatewayRate.toFixed(0)} deliveries/s, bare worker ${bareRate.toFixed(0)} deliveries/s: ${(gatewayRate / bareRate).toFixed(2)}x`);
+      const [ofGateway, ofBare] = round % 2 ? (await Promise.all([measureBare().then(async (bare) => [await measureGateway(), bare] as const)]))[0] : [await measureGateway(), await measureBare()];
+      ratios.push(ofGateway.rate / ofBare.rate);
+      console.log(`round ${round + 1}: gateway ${ofGateway.rate.toFixed(0)} deliveries/s, bare worker ${ofBare.rate.toFixed(0)} deliveries/s: ${(ofGateway.rate / ofBare.rate).toFixed(2)}x`);
+      console.log(`  gateway ${ofGateway.cpu}`);
+      console.log(`  bare    ${ofBare.cpu}`);
     }
     const ratio = median(ratios);
     console.log(`drain (median of ${rounds} rounds): ${ratio.toFixed(2)}x the bare worker (target >= 0.70): ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);

@@ -1,12 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createApiKey } from '../src/api/api-keys';
+import { cpuSnapshot, cpuUsed, type CpuSnapshot } from './cpu';
 import { children, startServer, stop } from './processes';
 
 /**
@@ -66,28 +67,9 @@ function body(): string {
   });
 }
 
-const ticksToMicros = (ticks: string) => (Number(ticks) / 100) * 1e6;
-
-/** Every process's name and CPU time so far, by pid, and the machine's busy time (user, nice, system, irq, softirq). */
-function cpuSnapshot(): { processes: Map<string, { name: string; micros: number }>; machine: number } {
-  const processes = new Map<string, { name: string; micros: number }>();
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      processes.set(pid, { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), micros: ticksToMicros(fields[11]) + ticksToMicros(fields[12]) });
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/);
-  return { processes, machine: [1, 2, 3, 6, 7].reduce((sum, index) => sum + ticksToMicros(cpu[index]), 0) };
-}
-
-/** CPU used between two snapshots, per request; a process that ended in between is left out rather than counted negative. */
-function cpuPerRequest(before: ReturnType<typeof cpuSnapshot>, after: ReturnType<typeof cpuSnapshot>, serverPid: number, requests: number): CpuTimes {
-  const used = (select: (pid: string, name: string) => boolean) =>
-    [...after.processes].filter(([pid, { name }]) => select(pid, name)).reduce((sum, [pid, { micros }]) => sum + micros - (before.processes.get(pid)?.micros ?? 0), 0) / requests;
+/** CPU used between two snapshots, per request. */
+function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, serverPid: number, requests: number): CpuTimes {
+  const used = (select: (pid: string, name: string) => boolean) => cpuUsed(before, after, select) / requests;
   return {
     server: used((pid) => pid === String(serverPid)),
     postgres: used((_, name) => name === 'postgres'),

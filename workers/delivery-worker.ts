@@ -10,7 +10,7 @@ import { deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQue
 import { isRedisConnectionError } from '../src/queue/redis-watch';
 import { appendShares } from '../src/shares/share-log';
 import { DatabaseUnavailableError, type Database } from '../src/store';
-import { findTransfer, markDelivered, markDelivering, markError, recordDeliveryState, type TransferRecord } from '../src/transfers/transfer-store';
+import { deliveredChange, findTransfer, markDelivering, markError, recordDeliveryState, type TransferRecord } from '../src/transfers/transfer-store';
 import { decideFailure, GatewayFailure, type FailureDecision } from './delivery-outcome';
 import { shareContext } from './share-context';
 import { StrandedSweep } from './stranded-sweep';
@@ -142,7 +142,7 @@ export class DeliveryWorkers {
       payload = this.open(transfer);
       // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
       if (transfer.attempts > 0 && (await this.confirmedByLookup(transfer, payload, ctx, attempt))) return;
-      await db.transaction((tx) => appendShares(tx, [{ ...shareContext(transfer, agreement, attempt!), event: 'delivery.attempted' }]));
+      await appendShares(db, [{ ...shareContext(transfer, agreement, attempt), event: 'delivery.attempted' }]);
       sending = true;
       const result = await connector.deliver(transfer.operation, payload, ctx);
       await this.recordSuccess(transfer, agreement, attempt, {
@@ -272,9 +272,8 @@ export class DeliveryWorkers {
     attempt: number,
     outcome: { supplierReference: string; sentDigest: string | null; keyFingerprint: string | null; confirmedBy: 'delivery' | 'lookup' },
   ): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
-      await markDelivered(tx, transfer.id, outcome.supplierReference);
-      await appendShares(tx, [{ ...shareContext(transfer, agreement, attempt), event: 'delivery.succeeded', ...outcome }]);
+    await appendShares(this.deps.db, [{ ...shareContext(transfer, agreement, attempt), event: 'delivery.succeeded', ...outcome }], {
+      change: deliveredChange(transfer.id, outcome.supplierReference),
     });
     this.deps.log.info('transfer delivered', { transferId: transfer.id, supplier: transfer.supplier, attempt, confirmedBy: outcome.confirmedBy });
   }

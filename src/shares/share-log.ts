@@ -4,8 +4,6 @@ import type { Database, Queryable } from '../store';
 import type { ShareEntry, ShareEvent } from './events';
 
 const genesisHash = '0'.repeat(64);
-/** One chain, one writer at a time: the advisory lock serialises appends across processes. */
-const chainLockKey = 'sgw:share_log';
 
 interface Row {
   seq: string;
@@ -39,19 +37,22 @@ function entryHash(seq: number, prevHash: string, entry: ShareEntry): string {
   return createHash('sha256').update(canonicalize({ seq, prevHash, entry })!).digest('hex');
 }
 
-/** Appends events inside the caller's transaction, so a share and its log entry commit together. */
-export async function appendShares(tx: Queryable, events: ShareEvent[], now = new Date()): Promise<void> {
-  await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [chainLockKey]);
-  const [head] = await tx.query<{ seq: string; hash: string }>('select seq, hash from share_log order by seq desc limit 1');
-  let seq = head ? Number(head.seq) : 0;
-  let prevHash = head?.hash ?? genesisHash;
-  for (const event of events) {
-    const entry: ShareEntry = { v: 1, at: now.toISOString(), ...event };
-    seq += 1;
-    const hash = entryHash(seq, prevHash, entry);
-    await tx.query('insert into share_log (seq, entry, prev_hash, hash) values ($1, $2, $3, $4)', [seq, JSON.stringify(entry), prevHash, hash]);
-    prevHash = hash;
-  }
+/** A data-modifying SQL statement, with its parameters numbered from $1. */
+export interface Change {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Appends events in one statement (`sgw_append_shares`), atomic on its own or part of the caller's
+ * transaction; with `change`, that statement makes the change too, so that a share and its log entry commit
+ * together in one round trip. The database chains the entries under its lock; each goes as its canonical
+ * JSON, which is what the hash covers.
+ */
+export async function appendShares(db: Queryable, events: ShareEvent[], { change, now = new Date() }: { change?: Change; now?: Date } = {}): Promise<void> {
+  const entries = events.map((event) => canonicalize({ v: 1, at: now.toISOString(), ...event } satisfies ShareEntry)!);
+  if (!change) return void (await db.query('select sgw_append_shares($1::text[])', [entries]));
+  await db.query(`with change as (${change.sql}) select sgw_append_shares($${change.params.length + 1}::text[])`, [...change.params, entries]);
 }
 
 export async function listShares(db: Queryable, filter: ShareFilter): Promise<LoggedShare[]> {

@@ -1,4 +1,5 @@
 import type { DeliveryState } from '../connector-kit';
+import type { Change } from '../shares/share-log';
 import type { Queryable } from '../store';
 
 export type TransferStatus = 'queued' | 'delivering' | 'delivered' | 'failed' | 'cancelled' | 'unknown';
@@ -80,11 +81,12 @@ export async function markDelivering(tx: Queryable, id: string): Promise<number 
   return row?.attempts;
 }
 
-export async function markDelivered(tx: Queryable, id: string, supplierReference: string): Promise<void> {
-  await tx.query(
-    `update transfers set status = 'delivered', supplier_reference = $2, last_error_code = null, last_error_detail = null, updated_at = now() where id = $1`,
-    [id, supplierReference],
-  );
+/** The change that marks a transfer delivered, to be made with its `delivery.succeeded` entry (`appendShares`). */
+export function deliveredChange(id: string, supplierReference: string): Change {
+  return {
+    sql: `update transfers set status = 'delivered', supplier_reference = $2, last_error_code = null, last_error_detail = null, next_attempt_at = null, updated_at = now() where id = $1`,
+    params: [id, supplierReference],
+  };
 }
 
 /** What the connector created at the supplier so far, for the next attempt. */

@@ -54,7 +54,7 @@ describe.each(databaseKinds)('the store on %s', (kind) => {
   let database: TestDatabase;
   let firstMigration: string[];
   const rows = () => database.db.query<Row>('select seq, entry, prev_hash, hash from share_log order by seq');
-  const append = (events: ShareEvent[]) => database.db.transaction((tx) => appendShares(tx, events, at));
+  const append = (events: ShareEvent[]) => database.db.transaction((tx) => appendShares(tx, events, { now: at }));
   /** Changes the log the way only someone with full rights can: with its append-only triggers switched off. */
   const tamper = (statements: string) =>
     database.asSuperuser(`alter table share_log disable trigger user; ${statements}; alter table share_log enable trigger user;`);
