@@ -29,9 +29,26 @@ export interface FailureDecision {
   detail: string;
   retryable: boolean;
   outcomeUnknown: boolean;
-  /** Thrown back to BullMQ: retry with backoff, wait out a rate limit, or stop for good. */
+  /** While the transfer waits for another attempt: how soon it is due. */
+  retryInMs?: number;
+  /** Thrown back to BullMQ: retry after `retryInMs`, wait out a rate limit, or stop for good. */
   signal: Error;
+  /** The supplier asked the whole queue to wait this long. */
   rateLimitMs?: number;
+}
+
+/**
+ * Thrown back to BullMQ for a retry after `delayMs`; the worker's backoff strategy reads it, so the queue waits
+ * exactly as long as the transfer's `nextAttemptAt` says. Its message, kept by BullMQ, is the error code.
+ */
+export class RetryScheduled extends Error {
+  constructor(
+    code: string,
+    readonly delayMs: number,
+  ) {
+    super(code);
+    this.name = 'RetryScheduled';
+  }
 }
 
 /** The class part of a connector error's code. */
@@ -47,21 +64,23 @@ function classOf(error: ConnectorError): string {
 /**
  * The one place where failures turn into a transfer status and queue behaviour. Connector
  * errors say what the supplier did; our own failures say what went wrong here; anything else is a bug,
- * retried like an outage because the request may or may not have gone out. `lastAttempt`: no retry is left.
+ * retried like an outage because the request may or may not have gone out. `retryInMs`: the backoff before
+ * the next attempt, or null when no attempt is left.
  */
-export function decideFailure(error: unknown, lastAttempt: boolean): FailureDecision {
+export function decideFailure(error: unknown, retryInMs: number | null): FailureDecision {
   if (error instanceof SupplierRateLimitedError) {
-    return { status: 'queued', code: classOf(error), detail: error.message, retryable: true, outcomeUnknown: false, signal: Worker.RateLimitError(), rateLimitMs: error.retryAfterMs };
+    const { retryAfterMs } = error;
+    return { status: 'queued', code: classOf(error), detail: error.message, retryable: true, outcomeUnknown: false, retryInMs: retryAfterMs, signal: Worker.RateLimitError(), rateLimitMs: retryAfterMs };
   }
   if (error instanceof ConnectorError && error.retryable) {
     const outcomeUnknown = error instanceof SupplierUnavailableError && error.outcomeUnknown;
-    return retryOrGiveUp(classOf(error), error.message, outcomeUnknown, lastAttempt, error);
+    return retryOrGiveUp(classOf(error), error.message, outcomeUnknown, retryInMs);
   }
   if (error instanceof ConnectorError) return final(classOf(error), error.message);
   if (error instanceof GatewayFailure) {
-    return error.permanent ? final(`gateway.${error.code}`, error.message) : retryOrGiveUp(`gateway.${error.code}`, error.message, true, lastAttempt, error);
+    return error.permanent ? final(`gateway.${error.code}`, error.message) : retryOrGiveUp(`gateway.${error.code}`, error.message, true, retryInMs);
   }
-  return retryOrGiveUp('gateway.internal_error', 'The gateway failed during delivery; see the gateway log for this transfer id.', true, lastAttempt, new Error('internal error'));
+  return retryOrGiveUp('gateway.internal_error', 'The gateway failed during delivery; see the gateway log for this transfer id.', true, retryInMs);
 }
 
 function final(code: string, detail: string): FailureDecision {
@@ -69,8 +88,8 @@ function final(code: string, detail: string): FailureDecision {
 }
 
 /** A retryable failure; on the last attempt the transfer fails, or stays unknown when the supplier may have acted. */
-function retryOrGiveUp(code: string, detail: string, outcomeUnknown: boolean, lastAttempt: boolean, signal: Error): FailureDecision {
-  if (!lastAttempt) return { status: 'queued', code, detail, retryable: true, outcomeUnknown, signal };
+function retryOrGiveUp(code: string, detail: string, outcomeUnknown: boolean, retryInMs: number | null): FailureDecision {
+  if (retryInMs !== null) return { status: 'queued', code, detail, retryable: true, outcomeUnknown, retryInMs, signal: new RetryScheduled(code, retryInMs) };
   return {
     status: outcomeUnknown ? 'unknown' : 'failed',
     code: outcomeUnknown ? 'delivery.outcome_unknown' : code,

@@ -2,18 +2,21 @@ import { Worker, type Job } from 'bullmq';
 import type IORedis from 'ioredis';
 import type winston from 'winston';
 import type { Agreement } from '../src/agreements/agreements';
-import type { SupplierConfig } from '../src/config/suppliers';
+import type { QueuePolicy, SupplierConfig } from '../src/config/suppliers';
 import type { Connector, DeliveryContext } from '../src/connector-kit';
 import { unsealPayload } from '../src/crypto/sealing';
 import { connectorLogger } from '../src/log/logger';
+import { backoffDelayMs } from '../src/queue/backoff';
+import { publishBreakerState, type BreakerState } from '../src/queue/breaker-state';
 import { deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQueues } from '../src/queue/queues';
 import { isRedisConnectionError } from '../src/queue/redis-watch';
 import { appendShares } from '../src/shares/share-log';
 import { DatabaseUnavailableError, type Database } from '../src/store';
 import { deliveredChange, findTransfer, markDelivering, markError, recordDeliveryState, type TransferRecord } from '../src/transfers/transfer-store';
-import { decideFailure, GatewayFailure, type FailureDecision } from './delivery-outcome';
+import { decideFailure, GatewayFailure, RetryScheduled, type FailureDecision } from './delivery-outcome';
 import { shareContext } from './share-context';
 import { StrandedSweep } from './stranded-sweep';
+import { SupplierBreaker, SupplierBreakerOpen } from './supplier-breaker';
 
 export interface DeliveryWorkerDependencies {
   db: Database;
@@ -51,6 +54,12 @@ const discardTimeoutMs = 30_000;
 /** A transfer in one of these states waits for its delivery; any other state is final. */
 const awaitingDelivery = new Set(['queued', 'delivering']);
 
+/** What this process keeps for one supplier's queue besides its BullMQ worker. */
+interface ServedSupplier {
+  policy: QueuePolicy;
+  breaker: SupplierBreaker;
+}
+
 /**
  * job {transferId} → load → shares log `delivery.attempted` → unseal → connector.deliver →
  * `delivery.succeeded` / `delivery.failed`. After an earlier attempt the outcome may be unknown, so the
@@ -72,7 +81,11 @@ export class DeliveryWorkers {
       // BullMQ leaves a connection it was given open on close; this class owns and closes it.
       const connection = workerConnection(this.deps.redisUrl);
       this.connections.push(connection);
-      const worker: Worker<DeliveryJob> = new Worker<DeliveryJob>(deliveryQueueName(supplier.id), (job) => this.process(worker, job), {
+      const served: ServedSupplier = {
+        policy: supplier.queue,
+        breaker: new SupplierBreaker(supplier.queue.breaker, (state, halfOpenAt) => this.breakerChanged(connection, supplier.id, state, halfOpenAt)),
+      };
+      const worker: Worker<DeliveryJob> = new Worker<DeliveryJob>(deliveryQueueName(supplier.id), (job) => this.process(worker, served, job), {
         connection,
         prefix: this.deps.queuePrefix,
         concurrency: supplier.queue.concurrency,
@@ -80,6 +93,8 @@ export class DeliveryWorkers {
         lockDuration: this.deps.recoveryMs,
         stalledInterval: this.deps.recoveryMs,
         maxStalledCount,
+        // The delay the failed attempt chose and recorded as the transfer's nextAttemptAt; one thrown without a delay gets a fresh one.
+        settings: { backoffStrategy: (attemptsMade, _type, error) => (error instanceof RetryScheduled ? error.delayMs : backoffDelayMs(supplier.queue.backoff, attemptsMade)) },
       });
       worker.on('failed', (job, error) => {
         if (job && /stalled more than allowable limit/.test(error.message)) void this.resolveAbandoned(job);
@@ -105,13 +120,20 @@ export class DeliveryWorkers {
 
   /**
    * One try of a job. Without our own database nothing may be sent (the log entry comes first) and no
-   * outcome can be recorded, so the queue pauses and the try does not count against the job's attempts:
-   * an outage longer than the backoff must not end transfers failed at BullMQ while their rows still wait.
+   * outcome can be recorded; while the supplier's breaker is open nothing should be sent. Either way the
+   * queue pauses and the try does not count against the job's attempts (BullMQ moves a job that throws its
+   * RateLimitError back to waiting without counting it): an outage longer than the backoff must not end
+   * transfers failed while their rows still wait.
    */
-  async process(worker: Worker<DeliveryJob>, job: Job<DeliveryJob>): Promise<void> {
+  async process(worker: Worker<DeliveryJob>, supplier: ServedSupplier, job: Job<DeliveryJob>): Promise<void> {
     try {
-      await this.attempt(worker, job);
+      await this.attempt(worker, supplier, job);
     } catch (error) {
+      // The breaker logs its changes; each job it holds back is not worth a line.
+      if (error instanceof SupplierBreakerOpen) {
+        await worker.rateLimit(error.retryInMs);
+        throw Worker.RateLimitError();
+      }
       if (!(error instanceof DatabaseUnavailableError)) throw error;
       this.deps.log.warn('database unavailable: deliveries pause', { transferId: job.data.transferId, retryInMs: databaseRetryMs });
       await worker.rateLimit(databaseRetryMs);
@@ -119,7 +141,7 @@ export class DeliveryWorkers {
     }
   }
 
-  private async attempt(worker: Worker<DeliveryJob>, job: Job<DeliveryJob>): Promise<void> {
+  private async attempt(worker: Worker<DeliveryJob>, supplier: ServedSupplier, job: Job<DeliveryJob>): Promise<void> {
     const { db, log } = this.deps;
     const transfer = await findTransfer(db, job.data.transferId);
     if (transfer?.status === 'cancelled') return this.discardCancelled(transfer);
@@ -136,25 +158,29 @@ export class DeliveryWorkers {
     let sending = false;
     let payload: unknown;
     try {
-      attempt = await markDelivering(db, transfer.id);
-      if (attempt === undefined) return;
-      const { connector, agreement } = this.supplierOf(transfer);
-      payload = this.open(transfer);
-      // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
-      if (transfer.attempts > 0 && (await this.confirmedByLookup(transfer, payload, ctx, attempt))) return;
-      await appendShares(db, [{ ...shareContext(transfer, agreement, attempt), event: 'delivery.attempted' }]);
-      sending = true;
-      const result = await connector.deliver(transfer.operation, payload, ctx);
-      await this.recordSuccess(transfer, agreement, attempt, {
-        supplierReference: result.supplierReference,
-        sentDigest: result.sentDigest,
-        keyFingerprint: result.encryption?.keyFingerprint ?? null,
-        confirmedBy: 'delivery',
+      // Checked before the attempt is counted: a job the open breaker holds back keeps its attempts.
+      await supplier.breaker.execute(async () => {
+        const started = await markDelivering(db, transfer.id);
+        if (started === undefined) return;
+        attempt = started;
+        const { connector, agreement } = this.supplierOf(transfer);
+        payload = this.open(transfer);
+        // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
+        if (transfer.attempts > 0 && (await this.confirmedByLookup(transfer, payload, ctx, started))) return;
+        await appendShares(db, [{ ...shareContext(transfer, agreement, started), event: 'delivery.attempted' }]);
+        sending = true;
+        const result = await connector.deliver(transfer.operation, payload, ctx);
+        await this.recordSuccess(transfer, agreement, started, {
+          supplierReference: result.supplierReference,
+          sentDigest: result.sentDigest,
+          keyFingerprint: result.encryption?.keyFingerprint ?? null,
+          confirmedBy: 'delivery',
+        });
       });
     } catch (error) {
-      if (error instanceof DatabaseUnavailableError) throw error;
+      if (error instanceof DatabaseUnavailableError || error instanceof SupplierBreakerOpen) throw error;
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const decision = decideFailure(error, lastAttempt);
+      const decision = decideFailure(error, lastAttempt ? null : backoffDelayMs(supplier.policy.backoff, job.attemptsMade + 1));
       if (decision.status === 'unknown' && payload !== undefined && (await this.landedAfterAll(transfer, payload, ctx, attempt!))) return;
       await this.recordFailure(transfer, ctx, decision, sending ? attempt : undefined, error);
       if (decision.rateLimitMs !== undefined) await worker.rateLimit(decision.rateLimitMs);
@@ -172,8 +198,9 @@ export class DeliveryWorkers {
   private async recordFailure(transfer: TransferRecord, ctx: DeliveryContext, decision: FailureDecision, sentAttempt: number | undefined, cause: unknown): Promise<void> {
     const { connector, agreement } = this.supplierOf(transfer, false);
     if (decision.status === 'failed' && connector) await this.discard(connector, transfer, ctx);
+    const nextAttemptAt = decision.retryInMs === undefined ? null : new Date(Date.now() + decision.retryInMs);
     await this.deps.db.transaction(async (tx) => {
-      await markError(tx, transfer.id, decision.status, decision.code, decision.detail);
+      await markError(tx, transfer.id, decision.status, decision.code, decision.detail, nextAttemptAt);
       if (sentAttempt !== undefined && agreement) {
         await appendShares(tx, [
           { ...shareContext(transfer, agreement, sentAttempt), event: 'delivery.failed', errorCode: decision.code, retryable: decision.retryable, outcomeUnknown: decision.outcomeUnknown },
@@ -229,11 +256,19 @@ export class DeliveryWorkers {
       const ctx = this.contextFor(transfer, AbortSignal.timeout(30_000));
       const payload = this.open(transfer);
       if (await this.landedAfterAll(transfer, payload, ctx, transfer.attempts)) return;
-      const decision = decideFailure(new GatewayFailure('worker_lost', `The worker stopped mid-delivery ${maxStalledCount + 1} times; the supplier has no record of the transfer, so it was not tried again.`, true), true);
+      const decision = decideFailure(new GatewayFailure('worker_lost', `The worker stopped mid-delivery ${maxStalledCount + 1} times; the supplier has no record of the transfer, so it was not tried again.`, true), null);
       await this.recordFailure(transfer, ctx, decision, undefined, undefined);
     } catch (error) {
       log.error('could not resolve an abandoned transfer', { transferId: job.data.transferId, error });
     }
+  }
+
+  /** One line per change, and the state published for the API; a change made while Redis is away is published once it is back. */
+  private breakerChanged(redis: IORedis, supplier: string, state: BreakerState, halfOpenAt?: Date): void {
+    const { log, queuePrefix } = this.deps;
+    const retryInMs = halfOpenAt && halfOpenAt.getTime() - Date.now();
+    log[state === 'closed' ? 'info' : 'warn']('supplier breaker changed', { supplier, breaker: state, retryInMs });
+    publishBreakerState(redis, queuePrefix, supplier, state, halfOpenAt).catch((error: unknown) => log.warn('could not publish the supplier breaker state', { supplier, error }));
   }
 
   private supplierOf(transfer: TransferRecord, required = true): { connector: Connector; agreement: Agreement } {

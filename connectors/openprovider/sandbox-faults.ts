@@ -1,7 +1,8 @@
 /**
  * What the sandbox does to the next matching requests:
  * - `rate_limit`: answers 429 with Retry-After, without handling the request;
- * - `server_error`: answers `status` (default 500), without handling the request;
+ * - `server_error`: answers `status` (default 500), without handling the request; with `forMs`, an outage:
+ *   every matching request is answered so until `forMs` after the fault was injected;
  * - `drop_response`: handles the request (a domain IS registered), then destroys the socket unanswered;
  * - `delay`: waits `delayMs`, then handles and answers the request (also when the client gave up meanwhile).
  */
@@ -9,6 +10,8 @@ export interface SandboxFault {
   kind: 'rate_limit' | 'server_error' | 'drop_response' | 'delay';
   /** How many matching requests it applies to (default 1). */
   count?: number;
+  /** For `server_error`, instead of `count` and `skip`: how long it answers every matching request, at most a day. */
+  forMs?: number;
   /** How many matching requests pass untouched before it applies (default 0). */
   skip?: number;
   /** Only requests to this path, or one of these paths, relative to /v1beta, e.g. `/domains` (default any). */
@@ -50,34 +53,44 @@ export function parseFault(value: unknown): SandboxFault {
   if ((fault.kind === 'delay' || fault.delayMs !== undefined) && !isCount(fault.delayMs, 0, 60_000)) {
     throw new Error('delayMs must be an integer from 0 to 60000');
   }
+  if (fault.forMs !== undefined) {
+    if (fault.kind !== 'server_error') throw new Error('forMs applies to server_error only');
+    if (!isCount(fault.forMs, 1, 86_400_000)) throw new Error('forMs must be an integer from 1 to 86400000');
+    if (fault.count !== undefined || fault.skip !== undefined) throw new Error('forMs does not combine with count or skip');
+  }
   return fault as unknown as SandboxFault;
 }
 
 /** Faults waiting for requests, applied first-injected first. */
 export class FaultQueue {
-  private readonly waiting: Array<SandboxFault & { remaining: number; toSkip: number }> = [];
+  /** A timed outage has `until` (epoch ms) instead of a count of requests. */
+  private waiting: Array<SandboxFault & { remaining: number; toSkip: number; until?: number }> = [];
 
   inject(fault: SandboxFault): void {
     const checked = parseFault(fault);
-    this.waiting.push({ ...checked, remaining: checked.count ?? 1, toSkip: checked.skip ?? 0 });
+    const until = checked.forMs === undefined ? undefined : Date.now() + checked.forMs;
+    this.waiting.push({ ...checked, remaining: checked.count ?? 1, toSkip: checked.skip ?? 0, until });
   }
 
   clear(): void {
     this.waiting.length = 0;
   }
 
-  /** Requests still to be hit by a fault. */
+  /** Requests still to be hit by a fault: Infinity while an outage lasts. */
   pending(): number {
-    return this.waiting.reduce((sum, fault) => sum + fault.remaining, 0);
+    this.dropEndedOutages();
+    return this.waiting.reduce((sum, fault) => sum + (fault.until === undefined ? fault.remaining : Infinity), 0);
   }
 
   /** The fault for this request, used up by it; undefined when none matches, or the match lets it pass. */
   take(method: string, path: string): SandboxFault | undefined {
+    this.dropEndedOutages();
     const index = this.waiting.findIndex(
       (fault) => (fault.path === undefined || [fault.path].flat().includes(path)) && (fault.method === undefined || fault.method === method),
     );
     if (index === -1) return undefined;
     const fault = this.waiting[index];
+    if (fault.until !== undefined) return fault;
     if (fault.toSkip > 0) {
       fault.toSkip -= 1;
       return undefined;
@@ -85,5 +98,10 @@ export class FaultQueue {
     fault.remaining -= 1;
     if (fault.remaining === 0) this.waiting.splice(index, 1);
     return fault;
+  }
+
+  private dropEndedOutages(): void {
+    const now = Date.now();
+    this.waiting = this.waiting.filter((fault) => fault.until === undefined || fault.until > now);
   }
 }

@@ -24,6 +24,16 @@ export interface OpenproviderSandboxOptions {
   latencyMs?: number;
 }
 
+/** One API request as the sandbox received it. */
+export interface SandboxRequest {
+  /** `METHOD /path` relative to /v1beta, as `requests()` counts them. */
+  route: string;
+  /** When it arrived, in epoch ms. */
+  at: number;
+  /** The HTTP status answered; unset while it is handled, and for an answer a fault dropped. */
+  status?: number;
+}
+
 export interface OpenproviderSandbox {
   /** API root including /v1beta: the connector's `baseUrl`. */
   url: string;
@@ -40,6 +50,8 @@ export interface OpenproviderSandbox {
   customers(): SandboxCustomer[];
   /** API requests received, by `METHOD /path` relative to /v1beta, e.g. `POST /domains`. */
   requests(): Record<string, number>;
+  /** Every API request received, oldest first, with when it arrived and what it was answered. */
+  received(): SandboxRequest[];
   close(): Promise<void>;
 }
 
@@ -56,30 +68,39 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
   const password = options.password ?? randomBytes(12).toString('hex');
   const api = new SandboxApi({ username, password });
   const faults = new FaultQueue();
-  const requestCounts = new Map<string, number>();
+  const received: SandboxRequest[] = [];
   let latencyMs = options.latencyMs ?? 0;
 
   const setLatency = (ms: number): void => {
     if (!(Number.isInteger(ms) && ms >= 0)) throw new Error('latency must be a non-negative integer of milliseconds');
     latencyMs = ms;
   };
-  const state = () => ({ domains: api.domains(), customers: api.customers(), requests: Object.fromEntries(requestCounts) });
+  const requestCounts = () => {
+    const counts: Record<string, number> = {};
+    for (const { route } of received) counts[route] = (counts[route] ?? 0) + 1;
+    return counts;
+  };
+  const state = () => ({ domains: api.domains(), customers: api.customers(), requests: requestCounts() });
 
   async function answerApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     const path = url.pathname.slice(API_ROOT.length) || '/';
-    const key = `${method} ${path}`;
-    requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1);
+    const request: SandboxRequest = { route: `${method} ${path}`, at: Date.now() };
+    received.push(request);
+    const answerWith = (answer: SandboxAnswer) => {
+      request.status = answer.status;
+      write(res, answer);
+    };
     const bodyText = await readBody(req);
     if (latencyMs > 0) await sleep(latencyMs);
     const fault = faults.take(method, path);
     if (fault?.kind === 'delay') await sleep(fault.delayMs ?? 0);
     if (fault?.kind === 'rate_limit') {
       const answer = errorAnswer(429, SANDBOX_CODES.invalidRequest, 'Too many requests');
-      return write(res, { ...answer, headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) } });
+      return answerWith({ ...answer, headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) } });
     }
     if (fault?.kind === 'server_error') {
-      return write(res, errorAnswer(fault.status ?? 500, SANDBOX_CODES.invalidRequest, 'Internal error'));
+      return answerWith(errorAnswer(fault.status ?? 500, SANDBOX_CODES.invalidRequest, 'Internal error'));
     }
     const body = parseJson(bodyText);
     const answer =
@@ -88,7 +109,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
         : api.handle(method, path, url.searchParams, body, req.headers.authorization);
     // The request took effect; only the answer is lost, as when a connection drops on the way back.
     if (fault?.kind === 'drop_response') return void req.socket.destroy();
-    write(res, answer);
+    answerWith(answer);
   }
 
   async function answerControl(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
@@ -136,7 +157,8 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     expireTokens: () => api.expireTokens(),
     domains: () => api.domains(),
     customers: () => api.customers(),
-    requests: () => Object.fromEntries(requestCounts),
+    requests: requestCounts,
+    received: () => received.map((request) => ({ ...request })),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

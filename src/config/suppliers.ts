@@ -7,6 +7,10 @@ import { ConfigError, listOf } from './config-error';
 export interface QueuePolicy {
   attempts: number;
   concurrency: number;
+  /** Retry n waits between half and all of min(maxMs, baseMs × 2^(n-1)) (`src/queue/backoff.ts`). */
+  backoff: { baseMs: number; maxMs: number };
+  /** Opens after `threshold` consecutive outage failures; lets one probe through `halfOpenAfterMs` later. */
+  breaker: { threshold: number; halfOpenAfterMs: number };
   rateLimit?: { max: number; durationMs: number };
 }
 
@@ -18,7 +22,17 @@ export interface SupplierConfig {
   queue: QueuePolicy;
 }
 
-export const defaultQueuePolicy: QueuePolicy = { attempts: 8, concurrency: 4 };
+/**
+ * Rides out a supplier outage of more than 24 hours even when every delay draws its shortest jitter: the
+ * delays grow from 1 s to the 1 h cap within 13 retries, and 60 attempts leave 47 retries at the cap
+ * (test/queue/backoff.test.ts computes it).
+ */
+export const defaultQueuePolicy: QueuePolicy = {
+  attempts: 60,
+  concurrency: 4,
+  backoff: { baseMs: 1000, maxMs: 3_600_000 },
+  breaker: { threshold: 5, halfOpenAfterMs: 30_000 },
+};
 
 const suppliersFileSchema = {
   type: 'object',
@@ -39,8 +53,20 @@ const suppliersFileSchema = {
             type: 'object',
             additionalProperties: false,
             properties: {
-              attempts: { type: 'integer', minimum: 1, maximum: 100 },
+              attempts: { type: 'integer', minimum: 1, maximum: 1000 },
               concurrency: { type: 'integer', minimum: 1, maximum: 256 },
+              backoff: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['baseMs', 'maxMs'],
+                properties: { baseMs: { type: 'integer', minimum: 1 }, maxMs: { type: 'integer', minimum: 1, maximum: 24 * 3_600_000 } },
+              },
+              breaker: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['threshold', 'halfOpenAfterMs'],
+                properties: { threshold: { type: 'integer', minimum: 1 }, halfOpenAfterMs: { type: 'integer', minimum: 1, maximum: 3_600_000 } },
+              },
               rateLimit: {
                 type: 'object',
                 additionalProperties: false,
@@ -92,7 +118,9 @@ export function parseSuppliers(parsed: unknown, definitions: Definitions, env: R
       const [error] = validateConfig.errors!;
       throw new ConfigError(`${where}/config${error.instancePath}`, `is invalid: ${error.message}`);
     }
-    return { id, connector: entry.connector, config, queue: { ...defaultQueuePolicy, ...entry.queue } };
+    const queue = { ...defaultQueuePolicy, ...entry.queue };
+    if (queue.backoff.maxMs < queue.backoff.baseMs) throw new ConfigError(`${where}/queue/backoff/maxMs`, 'is invalid: must be at least baseMs');
+    return { id, connector: entry.connector, config, queue };
   });
 }
 

@@ -33,6 +33,8 @@ const allowedFields: Record<string, FieldKind> = {
   outcomeUnknown: 'flag',
   /** How a delivery was confirmed: `delivery` or `lookup`. */
   confirmedBy: 'text',
+  /** A supplier's circuit breaker: `closed`, `open` or `half_open`. */
+  breaker: 'text',
   error: 'error',
   // counts and times
   count: 'number',

@@ -21,9 +21,12 @@ export async function publishBreakerState(redis: IORedis, prefix: string, suppli
   await redis.set(breakerKey(prefix, supplier), JSON.stringify(published));
 }
 
-/** Each supplier's breaker; one never published is closed, and an open one past its wait is half-open (its next call probes). */
+/**
+ * Each supplier's breaker; one never published is closed, and an open one past its wait is half-open (its next
+ * call probes). One GET per supplier: each key lives in its own queue's Cluster slot, where one MGET would be refused.
+ */
 export async function readBreakerStates(redis: IORedis, prefix: string, suppliers: string[], now = Date.now()): Promise<Map<string, BreakerState>> {
-  const values = suppliers.length ? await redis.mget(suppliers.map((supplier) => breakerKey(prefix, supplier))) : [];
+  const values = await Promise.all(suppliers.map((supplier) => redis.get(breakerKey(prefix, supplier))));
   return new Map(
     suppliers.map((supplier, index) => {
       const published = values[index] ? (JSON.parse(values[index]) as Published) : { state: 'closed' as const };

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import IORedis from 'ioredis';
 import type { QueuePolicy } from '../config/suppliers';
+import { workerBackoffType } from './backoff';
 import { readBreakerStates, type BreakerState } from './breaker-state';
 
 /** Job data is the transfer id and nothing else: Redis never holds personal data. */
@@ -14,7 +15,7 @@ export const deliveryQueueName = (supplier: string) => `{deliveries.${supplier}}
 export function jobOptions(policy: QueuePolicy): JobsOptions {
   return {
     attempts: policy.attempts,
-    backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+    backoff: { type: workerBackoffType },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: { age: 30 * 24 * 3600 },
   };

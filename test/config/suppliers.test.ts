@@ -45,7 +45,12 @@ describe('parseSuppliers', () => {
 
   test('a partial queue policy keeps the defaults for the rest', () => {
     const [supplier] = parse(file({}, { queue: { attempts: 3, rateLimit: { max: 10, durationMs: 1000 } } }));
-    expect(supplier.queue).toEqual({ attempts: 3, concurrency: defaultQueuePolicy.concurrency, rateLimit: { max: 10, durationMs: 1000 } });
+    expect(supplier.queue).toEqual({ ...defaultQueuePolicy, attempts: 3, rateLimit: { max: 10, durationMs: 1000 } });
+  });
+
+  test('backoff and breaker are set per supplier', () => {
+    const queue = { backoff: { baseMs: 500, maxMs: 600_000 }, breaker: { threshold: 3, halfOpenAfterMs: 10_000 } };
+    expect(parse(file({}, { queue }))[0].queue).toEqual({ ...defaultQueuePolicy, ...queue });
   });
 
   test.each([
@@ -102,6 +107,13 @@ describe('parseSuppliers', () => {
 
   test('queue limits are checked', () => {
     expect(refusal(file({}, { queue: { concurrency: 0 } })).message).toMatch(/queue\/concurrency: must be >= 1/);
+    expect(refusal(file({}, { queue: { breaker: { threshold: 0, halfOpenAfterMs: 30_000 } } })).message).toMatch(/queue\/breaker\/threshold: must be >= 1/);
+    expect(refusal(file({}, { queue: { backoff: { baseMs: 1000 } } })).message).toMatch(/queue\/backoff: must have required property 'maxMs'/);
+  });
+
+  test('a backoff whose cap is below its base is refused, naming the cap', () => {
+    const error = refusal(file({}, { queue: { backoff: { baseMs: 60_000, maxMs: 1000 } } }));
+    expect(error.message).toBe('SGW_SUPPLIERS_FILE /suppliers/openprovider/queue/backoff/maxMs is invalid: must be at least baseMs');
   });
 });
 

@@ -166,6 +166,36 @@ describe('openprovider connector against its sandbox', () => {
     expect([posted['POST /customers'], posted['POST /domains']].every((count) => count > 0)).toBe(true);
   });
 
+  it('answers every matching request with the outage status while a timed outage lasts, and records when each came', async () => {
+    const injectedAt = Date.now();
+    expect((await control('/faults', { kind: 'server_error', status: 503, forMs: 1000 })).status).toBe(204);
+    expect(sandbox.faults.pending()).toBe(Infinity);
+    for (let i = 0; i < 3; i++) {
+      await expect(connector.lookup('domain.register', registerPayload(), recordingContext())).rejects.toMatchObject({ code: 'http_503' });
+    }
+    const duringOutage = sandbox.received().filter((request) => request.at >= injectedAt);
+    expect(duringOutage.length).toBeGreaterThanOrEqual(3);
+    expect(duringOutage.every((request) => request.status === 503)).toBe(true);
+
+    await waitUntil(() => Date.now() > injectedAt + 1000);
+    expect(sandbox.faults.pending()).toBe(0);
+    await expect(connector.lookup('domain.register', registerPayload(), recordingContext())).resolves.toBeNull();
+    expect(sandbox.received().at(-1)).toEqual({ route: 'GET /domains', at: expect.any(Number), status: 200 });
+  });
+
+  it.each([
+    [{ kind: 'drop_response', forMs: 1000 }, 'forMs applies to server_error only'],
+    [{ kind: 'server_error', forMs: 0 }, 'forMs must be an integer from 1 to 86400000'],
+    [{ kind: 'server_error', forMs: 86_400_001 }, 'forMs must be an integer from 1 to 86400000'],
+    [{ kind: 'server_error', forMs: 1000, count: 2 }, 'forMs does not combine with count or skip'],
+    [{ kind: 'server_error', forMs: 1000, skip: 1 }, 'forMs does not combine with count or skip'],
+  ])('refuses a timed outage it cannot honour: %j', async (fault, error) => {
+    const refused = await control('/faults', fault);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error });
+    expect(sandbox.faults.pending()).toBe(0);
+  });
+
   it('delays one answer with a delay fault, and acts on the request once the delay is over', async () => {
     const payload = registerPayload();
     expect((await control('/faults', { kind: 'delay', delayMs: 1500, method: 'POST', path: '/domains' })).status).toBe(204);
