@@ -41,6 +41,10 @@ export function dashboardRouter({ queues, sessionKey, keys, readiness }: Dashboa
     res.type('html').send(loginPage());
   });
   router.post('/login', loginHeaders, noQueryParameters, ready, formFields, (req, res) => {
+    if (!postedFromHere(req)) {
+      res.status(403).type('html').send(loginPage('Log in from this page: a login sent from another site is refused.'));
+      return;
+    }
     const key = typeof req.body?.key === 'string' ? keys.authenticate(req.body.key.trim()) : undefined;
     if (!key) {
       res.status(401).set('www-authenticate', 'Bearer').type('html').send(loginPage('That is not a valid API key.'));
@@ -61,6 +65,22 @@ export function dashboardRouter({ queues, sessionKey, keys, readiness }: Dashboa
   // Bull Board reads its own query parameters, so the rule against unknown ones stops at its door.
   router.use('/queues', boardHeaders, sessionOrBearer(keys, sessionKey), allow('ops'), ready, readOnly, board(queues));
   return router;
+}
+
+/**
+ * Whether a browser posted the form from the gateway's own page. Another site's page could otherwise log a
+ * person in with the other site's key (login CSRF). A caller that is not a browser sends neither header.
+ */
+function postedFromHere(req: Request): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
+  const origin = req.get('origin');
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.get('host');
+  } catch {
+    return false;
+  }
 }
 
 /** HttpOnly: no script reads it; SameSite=Strict: no other site's page sends it; Secure whenever the page came over HTTPS. */

@@ -111,11 +111,16 @@ export interface StrandedTransfer {
   updatedAt: Date;
 }
 
-/** Transfers waiting for delivery, untouched for `olderThanMs`, in (updated_at, id) order after `after`: those that may have lost their job. */
+/**
+ * Transfers waiting for delivery, untouched for `olderThanMs`, in (updated_at, id) order after `after`: those that
+ * may have lost their job. One waiting for a scheduled retry counts once that retry is as overdue: through a long
+ * outage the sweep does not check every waiting transfer each time.
+ */
 export async function strandedTransfers(db: Queryable, olderThanMs: number, after: StrandedTransfer | undefined, limit: number): Promise<StrandedTransfer[]> {
   const rows = await db.query<{ id: string; supplier: string; updated_at: Date }>(
     `select id, supplier, updated_at from transfers
      where status = 'queued' and updated_at < now() - make_interval(secs => $1) and (updated_at, id) > ($2::timestamptz, $3::uuid)
+       and (next_attempt_at is null or next_attempt_at < now() - make_interval(secs => $1))
      order by updated_at, id limit $4`,
     [olderThanMs / 1000, after?.updatedAt ?? new Date(0), after?.id ?? '00000000-0000-0000-0000-000000000000', limit],
   );

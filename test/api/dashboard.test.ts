@@ -91,6 +91,18 @@ describe('logging in', () => {
     }
   });
 
+  test('a login posted from another site is refused (login CSRF), by Sec-Fetch-Site or by Origin; one from the page itself passes', async () => {
+    const form = `key=${encodeURIComponent(gateway.keys.ops)}`;
+    const post = (headers: Record<string, string>) => visit(gateway, 'POST', '/admin/login', { 'content-type': 'application/x-www-form-urlencoded', ...headers }, form);
+    const foreign: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://attacker.example' }, { origin: 'null' }];
+    for (const headers of foreign) {
+      const answer = await post(headers);
+      expect({ headers, status: answer.status, setCookie: answer.setCookie }).toEqual({ headers, status: 403, setCookie: undefined });
+    }
+    const own = await post({ 'sec-fetch-site': 'same-origin', origin: new URL(gateway.url).origin });
+    expect(own.status).toBe(303);
+  });
+
   test('an ops or admin key: 303 to the board with a session cookie that is HttpOnly, SameSite=Strict, for /admin only, 8 hours, and not the token', async () => {
     for (const role of ['ops', 'admin'] as const) {
       const answer = await postLogin(gateway, gateway.keys[role]);
@@ -220,7 +232,7 @@ describe('what the board shows and allows', () => {
     const jobs = shown.slice(2).map((answer) => JSON.parse(answer.text).job);
     expect(jobs.map((job) => job.data)).toEqual([{ transferId: delivered }, { transferId: retried }, { transferId: rejected }]);
     expect(jobs.map((job) => job.returnValue ?? null)).toEqual([null, null, null]);
-    expect(jobs[1].stacktrace).toEqual([expect.stringContaining('SupplierUnavailableError')]);
+    expect(jobs[1].stacktrace).toEqual([expect.stringContaining('RetryScheduled: supplier.unavailable.http_500')]);
     expect(jobs[2].failedReason).toBe('supplier.rejected.domain_taken');
     const text = shown.map((answer) => answer.text).join('\n');
     expect([...watched].filter(([value]) => text.includes(value)).map(([, name]) => name)).toEqual([]);
