@@ -6,7 +6,7 @@ import type { Database } from '../store';
 import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
-import { errorHandler, routeOf } from './error-handler';
+import { errorHandler, rememberRoutes, routeOf } from './error-handler';
 import { noQueryParameters } from './query';
 import type { Readiness } from './readiness';
 import { sharesRouter } from './routes/shares';
@@ -25,6 +25,7 @@ export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  rememberRoutes(app);
   // JSON, never pages: the headers OWASP's REST Security Cheat Sheet asks of an API, not the ones for browsers rendering documents.
   app.use(
     helmet({
