@@ -6,6 +6,7 @@ import type { SupplierConfig } from '../src/config/suppliers';
 import type { Connector, DeliveryContext } from '../src/connector-kit';
 import { unsealPayload } from '../src/crypto/sealing';
 import { connectorLogger } from '../src/log/logger';
+import type { GatewayMetrics } from '../src/metrics';
 import { deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQueues } from '../src/queue/queues';
 import { isRedisConnectionError } from '../src/queue/redis-watch';
 import { appendShares } from '../src/shares/share-log';
@@ -24,6 +25,7 @@ export interface DeliveryWorkerDependencies {
   agreements: Map<string, Agreement>;
   masterKey: Buffer;
   queues: DeliveryQueues;
+  metrics: GatewayMetrics;
   log: winston.Logger;
   /** How soon work lost with a dead worker or an emptied Redis is taken up again. */
   recoveryMs: number;
@@ -141,8 +143,11 @@ export class DeliveryWorkers {
       // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
       if (transfer.attempts > 0 && (await this.confirmedByLookup(transfer, payload, ctx, attempt))) return;
       await db.transaction((tx) => appendShares(tx, [{ ...shareContext(transfer, agreement, attempt!), event: 'delivery.attempted' }]));
+      this.deps.metrics.shareLogged('delivery.attempted');
       sending = true;
+      const delivered = this.deps.metrics.deliveryTimer(transfer.supplier);
       const result = await connector.deliver(transfer.operation, payload, ctx);
+      delivered();
       await this.recordSuccess(transfer, agreement, attempt, {
         supplierReference: result.supplierReference,
         sentDigest: result.sentDigest,
@@ -169,10 +174,11 @@ export class DeliveryWorkers {
    */
   private async recordFailure(transfer: TransferRecord, ctx: DeliveryContext, decision: FailureDecision, sentAttempt: number | undefined, cause: unknown): Promise<void> {
     const { connector, agreement } = this.supplierOf(transfer, false);
+    const logsShare = sentAttempt !== undefined && agreement;
     if (decision.status === 'failed' && connector) await this.discard(connector, transfer, ctx);
     await this.deps.db.transaction(async (tx) => {
       await markError(tx, transfer.id, decision.status, decision.code, decision.detail);
-      if (sentAttempt !== undefined && agreement) {
+      if (logsShare) {
         await appendShares(tx, [
           { ...shareContext(transfer, agreement, sentAttempt), event: 'delivery.failed', errorCode: decision.code, retryable: decision.retryable, outcomeUnknown: decision.outcomeUnknown },
         ]);
@@ -181,6 +187,8 @@ export class DeliveryWorkers {
     // A bug of ours comes with its error (the log keeps its name and code, not its message).
     const error = decision.code === 'gateway.internal_error' ? cause : undefined;
     this.deps.log.warn('delivery attempt failed', { transferId: transfer.id, supplier: transfer.supplier, status: decision.status, code: decision.code, error });
+    if (logsShare) this.deps.metrics.shareLogged('delivery.failed');
+    this.deps.metrics.deliveryFailed(transfer.supplier, decision.code, decision.status !== 'queued');
   }
 
   /** A transfer that will not be delivered takes with it what earlier attempts created at the supplier. */
@@ -267,6 +275,8 @@ export class DeliveryWorkers {
       await markDelivered(tx, transfer.id, outcome.supplierReference);
       await appendShares(tx, [{ ...shareContext(transfer, agreement, attempt), event: 'delivery.succeeded', ...outcome }]);
     });
+    this.deps.metrics.shareLogged('delivery.succeeded');
+    this.deps.metrics.transferDelivered(transfer.supplier);
     this.deps.log.info('transfer delivered', { transferId: transfer.id, supplier: transfer.supplier, attempt, confirmedBy: outcome.confirmedBy });
   }
 }

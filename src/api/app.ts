@@ -7,21 +7,19 @@ import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
 import { errorHandler, rememberRoutes, routeOf } from './error-handler';
-import { noQueryParameters } from './query';
-import type { Readiness } from './readiness';
+import { countRequests, monitoringRoutes, type MonitoringDependencies } from './monitoring';
 import { sharesRouter } from './routes/shares';
 import { transfersRouter } from './routes/transfers';
 
-export interface AppDependencies {
+export interface AppDependencies extends MonitoringDependencies {
   intake: Intake;
   db: Database;
   keys: ApiKeyStore;
-  readiness: Readiness;
   subjectHashKey: Buffer;
   log: winston.Logger;
 }
 
-export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: AppDependencies): express.Express {
+export function createApp({ intake, db, keys, readiness, metrics, metricsToken, subjectHashKey, log }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -42,14 +40,8 @@ export function createApp({ intake, db, keys, readiness, subjectHashKey, log }: 
     }),
   );
   app.use(requestLog(log));
-
-  app.get('/healthz', noQueryParameters, (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', noQueryParameters, async (_req, res) => {
-    const report = await readiness.check();
-    res.status(report.ready ? 200 : 503).json(report);
-  });
+  app.use(countRequests(metrics));
+  app.use(monitoringRoutes({ readiness, metrics, metricsToken }));
 
   // Who is calling comes first: a caller without a valid key learns nothing else about its request.
   app.use('/v1', authenticate(keys));
