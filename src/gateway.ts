@@ -4,6 +4,7 @@ import { loadAgreements, schemasDir } from './agreements/agreements';
 import { ApiKeyStore } from './api/api-keys';
 import { createApp } from './api/app';
 import { dashboardSessionKey } from './api/dashboard-session';
+import { createMonitoringApp } from './api/monitoring';
 import { Readiness } from './api/readiness';
 import type { EnvConfig } from './config/env';
 import { portRefusal } from './config/port-refusal';
@@ -11,6 +12,7 @@ import { configuredAgreements } from './config/supplier-agreements';
 import { checkKeys } from './crypto/key-check';
 import type { SupplierConfig } from './config/suppliers';
 import type { Connector, ConnectorDefinition } from './connector-kit';
+import { GatewayMetrics } from './metrics';
 import { connected, DeliveryQueues, producerConnection } from './queue/queues';
 import { watchRedis } from './queue/redis-watch';
 import { openDatabase, type Database } from './store';
@@ -27,8 +29,8 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  /** Set when this process serves the API. */
-  url?: string;
+  /** Where this process listens: the API, or for a worker-only process its /healthz, /readyz and /metrics. */
+  url: string;
   db: Database;
   close(): Promise<void>;
 }
@@ -46,54 +48,56 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   watchRedis(redis, log, 'producer');
   await connected(redis);
   const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(suppliers.map((supplier) => [supplier.id, supplier.queue])));
+  const metrics = new GatewayMetrics({ queues, redis, queuePrefix: env.queuePrefix, suppliers: suppliers.map((supplier) => supplier.id) });
   const closers: (() => Promise<void>)[] = [];
-  let url: string | undefined;
   // Workers take jobs only once the whole start has succeeded: a process that fails to start sends nothing.
   let startWorkers = () => {};
 
   if (env.role !== 'api') {
     const connectors = new Map<string, Connector>(suppliers.map((supplier) => [supplier.id, connectorDefinition(supplier.connector)!.create(supplier.config)]));
-    const workers = new DeliveryWorkers({ db, redisUrl: env.redisUrl, queuePrefix: env.queuePrefix, suppliers, connectors, agreements, masterKey: env.masterKey, queues, log, recoveryMs: env.recoveryMs });
+    const workers = new DeliveryWorkers({ db, redisUrl: env.redisUrl, queuePrefix: env.queuePrefix, suppliers, connectors, agreements, masterKey: env.masterKey, queues, metrics, log, recoveryMs: env.recoveryMs });
     startWorkers = () => workers.start();
     closers.push(async () => {
       await workers.close();
       await Promise.all([...connectors.values()].map((connector) => connector.close?.()));
     });
   }
-  if (env.role !== 'worker') {
-    const readiness = new Readiness(redis, db);
-    await readiness.start();
-    const intake = new Intake({ db, queues, agreements, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, log });
-    const configured = suppliers.map((supplier) => ({
-      id: supplier.id,
-      connector: supplier.connector,
-      displayName: connectorDefinition(supplier.connector)!.displayName,
-      agreement: agreements.get(supplier.id)!,
-    }));
-    const app = createApp({
-      intake,
-      db,
-      queues,
-      suppliers: configured,
-      keys: new ApiKeyStore(env.apiKeysFile),
-      readiness,
-      subjectHashKey: env.subjectHashKey,
-      log,
-      dashboardSessionKey: dashboardSessionKey(env.masterKey),
+  // Every process listens, so that it can be probed and scraped; a worker-only process for that alone.
+  const readiness = new Readiness(redis, db);
+  await readiness.start();
+  const monitoring = { readiness, metrics, metricsToken: env.metricsToken };
+  const intake = env.role === 'worker' ? undefined : new Intake({ db, queues, agreements, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, metrics, log });
+  const configured = suppliers.map((supplier) => ({
+    id: supplier.id,
+    connector: supplier.connector,
+    displayName: connectorDefinition(supplier.connector)!.displayName,
+    agreement: agreements.get(supplier.id)!,
+  }));
+  const app = intake
+    ? createApp({
+        intake,
+        db,
+        queues,
+        suppliers: configured,
+        keys: new ApiKeyStore(env.apiKeysFile),
+        subjectHashKey: env.subjectHashKey,
+        log,
+        dashboardSessionKey: dashboardSessionKey(env.masterKey),
+        ...monitoring,
+      })
+    : createMonitoringApp({ ...monitoring, log });
+  const server = await listen(app, env.port, env.host);
+  const address = server.address() as { port: number };
+  const url = `http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${address.port}`;
+  // The listener stops first, so nothing new is accepted while the workers finish.
+  closers.unshift(async () => {
+    readiness.stop();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
     });
-    const server = await listen(app, env.port, env.host);
-    const address = server.address() as { port: number };
-    url = `http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${address.port}`;
-    // The API stops first, so nothing new is accepted while the workers finish.
-    closers.unshift(async () => {
-      readiness.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await intake.close();
-    });
-  }
+    await intake?.close();
+  });
 
   startWorkers();
   return {

@@ -88,8 +88,8 @@ export class Problem extends Error {
 export const problems = {
   badRequest: (detail: string, errors?: InputError[]) => new Problem(400, 'bad-request', 'Bad request', detail, errors && distinct(errors).slice(0, maxListedErrors)),
   notJson: () => problems.badRequest('The body is not well-formed JSON.'),
-  unauthorized: () =>
-    new Problem(401, 'unauthorized', 'Unauthorized', 'Send a valid API key as "Authorization: Bearer <token>".', undefined, { 'www-authenticate': 'Bearer' }),
+  unauthorized: (detail = 'Send a valid API key as "Authorization: Bearer <token>".') =>
+    new Problem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' }),
   forbiddenRole: (role: string) => new Problem(403, 'forbidden', 'Forbidden', `The ${role} role may not use this resource.`),
   notFound: (detail: string) => new Problem(404, 'not-found', 'Not found', detail),
   methodNotAllowed: (detail: string, allowed: string) => new Problem(405, 'method-not-allowed', 'Method not allowed', detail, undefined, { allow: allowed }),

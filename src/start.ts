@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
   const gateway = await startGateway({ env, suppliers, connectorDefinition: getConnectorDefinition, log });
   log.info('supplier-gateway started', { role: env.role, url: gateway.url, database: gateway.db.kind, suppliers: suppliers.map((supplier) => supplier.id) });
-  if (sandboxes.length && gateway.url) printFirstSteps(gateway.url, sandboxes);
+  if (sandboxes.length && env.role !== 'worker') printFirstSteps(gateway.url, sandboxes);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -6,6 +6,7 @@ import type { QueuePolicy, SupplierConfig } from '../src/config/suppliers';
 import type { Connector, DeliveryContext } from '../src/connector-kit';
 import { unsealPayload } from '../src/crypto/sealing';
 import { connectorLogger } from '../src/log/logger';
+import type { GatewayMetrics } from '../src/metrics';
 import { backoffDelayMs } from '../src/queue/backoff';
 import { publishBreakerState, type BreakerState } from '../src/queue/breaker-state';
 import { deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQueues } from '../src/queue/queues';
@@ -27,6 +28,7 @@ export interface DeliveryWorkerDependencies {
   agreements: Map<string, Agreement>;
   masterKey: Buffer;
   queues: DeliveryQueues;
+  metrics: GatewayMetrics;
   log: winston.Logger;
   /** How soon work lost with a dead worker or an emptied Redis is taken up again. */
   recoveryMs: number;
@@ -168,8 +170,11 @@ export class DeliveryWorkers {
         // The lookup names the transfer to the supplier, which an earlier attempt, logged as attempted, may have reached.
         if (transfer.attempts > 0 && (await this.confirmedByLookup(transfer, payload, ctx, started))) return;
         await appendShares(db, [{ ...shareContext(transfer, agreement, started), event: 'delivery.attempted' }]);
+        this.deps.metrics.shareLogged('delivery.attempted');
         sending = true;
+        const delivered = this.deps.metrics.deliveryTimer(transfer.supplier);
         const result = await connector.deliver(transfer.operation, payload, ctx);
+        delivered();
         await this.recordSuccess(transfer, agreement, started, {
           supplierReference: result.supplierReference,
           sentDigest: result.sentDigest,
@@ -197,11 +202,12 @@ export class DeliveryWorkers {
    */
   private async recordFailure(transfer: TransferRecord, ctx: DeliveryContext, decision: FailureDecision, sentAttempt: number | undefined, cause: unknown): Promise<void> {
     const { connector, agreement } = this.supplierOf(transfer, false);
+    const logsShare = sentAttempt !== undefined && agreement;
     if (decision.status === 'failed' && connector) await this.discard(connector, transfer, ctx);
     const nextAttemptAt = decision.retryInMs === undefined ? null : new Date(Date.now() + decision.retryInMs);
     await this.deps.db.transaction(async (tx) => {
       await markError(tx, transfer.id, decision.status, decision.code, decision.detail, nextAttemptAt);
-      if (sentAttempt !== undefined && agreement) {
+      if (logsShare) {
         await appendShares(tx, [
           { ...shareContext(transfer, agreement, sentAttempt), event: 'delivery.failed', errorCode: decision.code, retryable: decision.retryable, outcomeUnknown: decision.outcomeUnknown },
         ]);
@@ -210,6 +216,8 @@ export class DeliveryWorkers {
     // A bug of ours comes with its error (the log keeps its name and code, not its message).
     const error = decision.code === 'gateway.internal_error' ? cause : undefined;
     this.deps.log.warn('delivery attempt failed', { transferId: transfer.id, supplier: transfer.supplier, status: decision.status, code: decision.code, error });
+    if (logsShare) this.deps.metrics.shareLogged('delivery.failed');
+    this.deps.metrics.deliveryFailed(transfer.supplier, decision.code, decision.status !== 'queued');
   }
 
   /** A transfer that will not be delivered takes with it what earlier attempts created at the supplier. */
@@ -310,6 +318,8 @@ export class DeliveryWorkers {
     await appendShares(this.deps.db, [{ ...shareContext(transfer, agreement, attempt), event: 'delivery.succeeded', ...outcome }], {
       change: deliveredChange(transfer.id, outcome.supplierReference),
     });
+    this.deps.metrics.shareLogged('delivery.succeeded');
+    this.deps.metrics.transferDelivered(transfer.supplier);
     this.deps.log.info('transfer delivered', { transferId: transfer.id, supplier: transfer.supplier, attempt, confirmedBy: outcome.confirmedBy });
   }
 }

@@ -8,32 +8,34 @@ import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
 import { authenticate } from './auth';
 import { dashboardPath, dashboardRouter } from './dashboard';
-import { errorHandler, routeOf } from './error-handler';
+import { errorHandler, rememberRoutes, routeOf } from './error-handler';
+import { countRequests, monitoringRoutes, type MonitoringDependencies } from './monitoring';
 import { openApiDocument } from './openapi';
 import { noQueryParameters } from './query';
-import { refuseWhileUnready, type Readiness } from './readiness';
+import { refuseWhileUnready } from './readiness';
 import { sharesRouter } from './routes/shares';
 import { suppliersRouter, type ConfiguredSupplier } from './routes/suppliers';
 import { transfersRouter } from './routes/transfers';
 
-export interface AppDependencies {
+export interface AppDependencies extends MonitoringDependencies {
   intake: Intake;
   db: Database;
   queues: DeliveryQueues;
   suppliers: ConfiguredSupplier[];
   keys: ApiKeyStore;
-  readiness: Readiness;
   subjectHashKey: Buffer;
   log: winston.Logger;
   /** Signs dashboard sessions (`dashboardSessionKey`). */
   dashboardSessionKey: Buffer;
 }
 
-export function createApp({ intake, db, queues, suppliers, keys, readiness, subjectHashKey, log, dashboardSessionKey }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, log, dashboardSessionKey }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  rememberRoutes(app);
   app.use(requestLog(log));
+  app.use(countRequests(metrics));
   // Pages for people, with the headers pages need; all else is the JSON API.
   app.use(dashboardPath, dashboardRouter({ queues: suppliers.map((supplier) => queues.queue(supplier.id)), sessionKey: dashboardSessionKey, keys, readiness }));
   // JSON, never pages: the headers OWASP's REST Security Cheat Sheet asks of an API, not the ones for browsers rendering documents.
@@ -51,14 +53,7 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, subj
       xXssProtection: false,
     }),
   );
-
-  app.get('/healthz', noQueryParameters, (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/readyz', noQueryParameters, async (_req, res) => {
-    const report = await readiness.check();
-    res.status(report.ready ? 200 : 503).json(report);
-  });
+  app.use(monitoringRoutes({ readiness, metrics, metricsToken }));
 
   const document = openApiDocument(new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])));
   app.get('/openapi.json', noQueryParameters, (_req, res) => {
@@ -68,7 +63,7 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, subj
   // Who is calling comes first: a caller without a valid key learns nothing else about its request.
   app.use('/v1', authenticate(keys));
   app.use(refuseWhileUnready(readiness));
-  app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]))));
+  app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])), metrics));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
   app.use((_req, _res) => {

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import type winston from 'winston';
 import { Problem, problems } from '../problem';
 import { isRedisConnectionError } from '../queue/redis-watch';
@@ -25,7 +25,35 @@ export function errorHandler(log: winston.Logger) {
   };
 }
 
-/** The route pattern, never the URL: paths and query strings may carry ids of people. */
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The whole pattern of the route that took the request (`/v1/transfers/:id`), once one has. */
+    routePattern?: string;
+  }
+}
+
+const matchedRoute = Symbol('matched route');
+
+/**
+ * Makes `routeOf` exact for the requests of `app`. Express keeps `req.route` but undoes `req.baseUrl` when an
+ * error leaves a router, after which the two no longer add up to the pattern (`/:id`); so the pattern is
+ * noted as Express sets the route, while they still agree. An accessor on the app's request prototype, set
+ * up once: nothing is added to a request that does not reach a route.
+ */
+export function rememberRoutes(app: Express): void {
+  Object.defineProperty(app.request, 'route', {
+    configurable: true,
+    get(this: Request & { [matchedRoute]?: Request['route'] }) {
+      return this[matchedRoute];
+    },
+    set(this: Request & { [matchedRoute]?: Request['route'] }, route: Request['route']) {
+      this[matchedRoute] = route;
+      this.routePattern = `${this.baseUrl}${route.path}`;
+    },
+  });
+}
+
+/** The route pattern, never the URL: paths and query strings may carry ids of people. Needs `rememberRoutes`. */
 export function routeOf(req: Request): string {
-  return req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+  return req.routePattern ?? 'unmatched';
 }

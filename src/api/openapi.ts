@@ -153,6 +153,13 @@ const idParameter = (what: string) => ({ name: 'id', in: 'path', required: true,
 export const routes: RouteDocument[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness', roles: 'public', answers: { 200: json('Health', 'The process runs.') } },
   { method: 'get', path: '/readyz', summary: 'Readiness: Redis and the database answer', roles: 'public', answers: { 200: json('Readiness', 'Ready.'), 503: json('Readiness', 'Redis or the database is down.') } },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (README, "Metrics"); open on the loopback listener, or Bearer SGW_METRICS_TOKEN when it is set',
+    roles: 'public',
+    answers: { 200: { description: 'Prometheus text format 0.0.4.', type: 'text/plain', schema: { type: 'string' } } },
+  },
   { method: 'get', path: '/openapi.json', summary: 'This document', roles: 'public', answers: { 200: { description: 'OpenAPI 3.1.', schema: { type: 'object' } } } },
   {
     method: 'post',

@@ -25,6 +25,8 @@ export interface EnvConfig {
   production: boolean;
   /** How soon work lost with a dead worker process or an emptied Redis is taken up again. */
   recoveryMs: number;
+  /** Unset: /metrics is open, like /healthz, on a listener that is on loopback by default. */
+  metricsToken?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -73,6 +75,7 @@ export function loadEnv(env: Env = process.env, warn: (line: string) => void = c
     logLevel,
     production,
     recoveryMs: recoveryMs(env.SGW_RECOVERY_MS),
+    metricsToken: metricsToken(optional(env, 'SGW_METRICS_TOKEN')),
   };
 }
 
@@ -118,6 +121,14 @@ function recoveryMs(raw: string | undefined): number {
   const value = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
   if (!(value >= 1000 && value <= 3_600_000)) throw new ConfigError('SGW_RECOVERY_MS', 'must be a whole number of milliseconds from 1000 to 3600000');
   return value;
+}
+
+/** A Bearer token, so one word of visible ASCII; long enough not to be guessed. */
+function metricsToken(token: string | undefined): string | undefined {
+  if (token !== undefined && !/^[\x21-\x7e]{16,}$/.test(token)) {
+    throw new ConfigError('SGW_METRICS_TOKEN', 'must be at least 16 visible ASCII characters without spaces (openssl rand -base64 32)');
+  }
+  return token;
 }
 
 /**

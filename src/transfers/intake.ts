@@ -1,6 +1,7 @@
 import type winston from 'winston';
 import type { Agreement } from '../agreements/agreements';
 import { Refusal } from '../agreements/policy';
+import type { GatewayMetrics } from '../metrics';
 import { Problem, problems } from '../problem';
 import type { DeliveryQueues } from '../queue/queues';
 import { appendShares } from '../shares/share-log';
@@ -17,6 +18,7 @@ export interface IntakeDependencies {
   agreements: Map<string, Agreement>;
   masterKey: Buffer;
   subjectHashKey: Buffer;
+  metrics: GatewayMetrics;
   log: winston.Logger;
 }
 
@@ -105,6 +107,7 @@ export class Intake {
         { event: 'transfer.refused', supplier, operation, purpose, basis: { type: basis.type, reference: basis.reference ?? null }, subject: subjectHash, reason, apiKeyId },
       ]),
     );
+    this.deps.metrics.shareLogged('transfer.refused');
   }
 
   /** One batch: its rows in one statement, then the jobs of those that wait for delivery in one Redis round trip. */
@@ -116,6 +119,7 @@ export class Intake {
       if (outcome instanceof Problem) return outcome;
       switch (outcome.outcome) {
         case 'created':
+          this.deps.metrics.transferAccepted(prepared.response.supplier, prepared.response.operation);
           toQueue.push({ id: prepared.response.id, supplier: prepared.response.supplier });
           return prepared.response;
         case 'replay':

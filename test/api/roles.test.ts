@@ -21,7 +21,7 @@ const grants: [method: string, path: string, allowed: ApiRole[]][] = [
   ['GET', '/v1/shares/verify', ['privacy', 'admin']],
   ['GET', '/admin/queues', ['ops', 'admin']],
 ];
-const publicRoutes = ['/healthz', '/readyz', '/openapi.json'];
+const publicRoutes = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
 /** The dashboard's login form takes a key in its body rather than a header: test/api/dashboard.test.ts holds it to its roles. */
 const loginForm = ['get /admin/login', 'post /admin/login', 'get /admin/logout'];
 

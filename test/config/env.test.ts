@@ -49,6 +49,8 @@ describe('loadEnv: a bad value stops the start with a ConfigError naming the var
     ['SGW_SUBJECT_HASH_KEY', Buffer.alloc(33, 7).toString('base64')],
     ['DATABASE_URL', 'mysql://root@127.0.0.1/sgw'],
     ['SGW_QUEUE_PREFIX', 'sgw:{x}'],
+    ['SGW_METRICS_TOKEN', 'fifteen-chars-x'],
+    ['SGW_METRICS_TOKEN', 'a token long enough but with spaces'],
   ])('%s=%s', (variable, value) => {
     const error = configError({ ...validEnv(), [variable]: value });
     expect(error.variable).toBe(variable);
@@ -77,7 +79,13 @@ describe('loadEnv: a bad value stops the start with a ConfigError naming the var
       apiKeysFile: path.join(dir, 'data', 'api-keys.json'),
       masterKey: Buffer.from(env.SGW_MASTER_KEY, 'base64'),
       production: false,
+      metricsToken: undefined,
     });
+  });
+
+  test('SGW_METRICS_TOKEN of 16 visible characters or more is taken as given', () => {
+    const token = randomBytes(32).toString('base64');
+    expect(loadEnv({ ...validEnv(), SGW_METRICS_TOKEN: token }, () => undefined).metricsToken).toBe(token);
   });
 });
 

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { loadAgreements, schemasDir } from '../../src/agreements/agreements';
 import { defaultQueuePolicy } from '../../src/config/suppliers';
 import { createLogger } from '../../src/log/logger';
+import { GatewayMetrics } from '../../src/metrics';
 import { DeliveryQueues, producerConnection } from '../../src/queue/queues';
 import type { Database } from '../../src/store';
 import { migrate } from '../../src/store/migrate';
@@ -27,6 +28,7 @@ export async function createIntakeFixture(): Promise<IntakeFixture> {
   const prefix = uniqueName('sgwtest-');
   const redis = producerConnection(testRedisUrl);
   const queues = new DeliveryQueues(redis, prefix, new Map([['openprovider', defaultQueuePolicy]]));
+  const metrics = new GatewayMetrics({ queues, redis, queuePrefix: prefix, suppliers: ['openprovider'] });
   const database = await openTestDatabase('postgres');
   await migrate(database.db);
   const intakes: Intake[] = [];
@@ -34,7 +36,7 @@ export async function createIntakeFixture(): Promise<IntakeFixture> {
     database,
     queues,
     newIntake(db = database.db, queuesOfIntake = queues) {
-      const intake = new Intake({ db, queues: queuesOfIntake, agreements: loadAgreements(schemasDir), masterKey, subjectHashKey, log: createLogger('error', new Writable({ write: (_chunk, _encoding, done) => done() })) });
+      const intake = new Intake({ db, queues: queuesOfIntake, agreements: loadAgreements(schemasDir), masterKey, subjectHashKey, metrics, log: createLogger('error', new Writable({ write: (_chunk, _encoding, done) => done() })) });
       intakes.push(intake);
       return intake;
     },

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { supplierIdPattern, type Agreement } from '../../agreements/agreements';
+import type { GatewayMetrics } from '../../metrics';
 import { problems } from '../../problem';
 import type { DeliveryQueues } from '../../queue/queues';
 import type { Database } from '../../store';
@@ -73,7 +74,7 @@ interface BulkRetryRequest {
 
 const validateBulkRetry = bodyAjv.compile<BulkRetryRequest>(bulkRetrySchema);
 
-export function transfersRouter(intake: Intake, db: Database, queues: DeliveryQueues, agreements: Map<string, Agreement>): Router {
+export function transfersRouter(intake: Intake, db: Database, queues: DeliveryQueues, agreements: Map<string, Agreement>, metrics: GatewayMetrics): Router {
   const router = Router();
 
   router.post('/', allow('provisioning'), noQueryParameters, jsonText, async (req, res) => {
@@ -110,7 +111,9 @@ export function transfersRouter(intake: Intake, db: Database, queues: DeliveryQu
   });
 
   router.post('/:id/cancel', allow('ops'), noQueryParameters, async (req, res) => {
-    res.json(transferView(await cancelTransfer(db, queues, agreements, requester(req), String(req.params.id))));
+    const cancelled = await cancelTransfer(db, queues, agreements, requester(req), String(req.params.id));
+    metrics.shareLogged('transfer.cancelled');
+    res.json(transferView(cancelled));
   });
 
   return router;
