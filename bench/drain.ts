@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { createApiKey } from '../src/api/api-keys';
 import { cpuSnapshot, cpuUsed } from './cpu';
 import { children, firstLine, startProcess, startServer, stop } from './processes';
+import { transferBody } from './transfer-body';
 
 /**
  * `npm run bench`, delivery rows. Drain: `BENCH_DRAIN_TRANSFERS` (5,000) transfers are queued while the supplier
@@ -32,28 +33,6 @@ async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
-}
-
-function transferBody(): string {
-  return JSON.stringify({
-    supplier: 'openprovider',
-    operation: 'domain.register',
-    subject: { id: `drain-customer-${randomUUID()}` },
-    purpose: 'domain_registration',
-    basis: { type: 'contract', reference: `order-${randomUUID()}` },
-    data: {
-      domain: `drain-${randomBytes(6).toString('hex')}.nl`,
-      period: 1,
-      nameServers: ['ns1.example.net', 'ns2.example.net'],
-      registrant: {
-        firstName: 'Jan',
-        lastName: 'Jansen',
-        email: 'jan.jansen@example.nl',
-        phone: '+31201234567',
-        address: { street: 'Voorbeeldstraat', number: '1', postalCode: '1011AB', city: 'Amsterdam', country: 'NL' },
-      },
-    },
-  });
 }
 
 async function main(): Promise<void> {
@@ -127,7 +106,7 @@ async function main(): Promise<void> {
         Array.from({ length: 20 }, async () => {
           while (sent < transfers) {
             sent += 1;
-            await call('POST', '/v1/transfers', provisioning, transferBody(), { 'idempotency-key': randomUUID() });
+            await call('POST', '/v1/transfers', provisioning, transferBody(`drain-customer-${randomUUID()}`), { 'idempotency-key': randomUUID() });
           }
         }),
       );

@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import { createApiKey } from '../src/api/api-keys';
 import { cpuSnapshot, cpuUsed, type CpuSnapshot } from './cpu';
 import { children, startServer, stop } from './processes';
+import { transferBody } from './transfer-body';
 
 /**
  * `npm run bench`: POST /v1/transfers at 50 connections against the gateway on PostgreSQL (API role:
@@ -44,29 +45,6 @@ interface Figures {
   cpu: CpuTimes | null;
 }
 
-function body(): string {
-  return JSON.stringify({
-    supplier: 'openprovider',
-    operation: 'domain.register',
-    subject: { id: `bench-customer-${randomInt(100_000)}` },
-    purpose: 'domain_registration',
-    basis: { type: 'contract', reference: `order-${randomUUID()}` },
-    data: {
-      domain: `bench-${randomBytes(6).toString('hex')}.nl`,
-      period: 1,
-      nameServers: ['ns1.example.net', 'ns2.example.net'],
-      registrant: {
-        firstName: 'Jan',
-        lastName: 'Jansen',
-        email: 'jan.jansen@example.nl',
-        phone: '+31201234567',
-        dateOfBirth: '1970-01-01',
-        address: { street: 'Voorbeeldstraat', number: '1', postalCode: '1011AB', city: 'Amsterdam', country: 'NL' },
-      },
-    },
-  });
-}
-
 /** CPU used between two snapshots, per request. */
 function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, serverPid: number, requests: number): CpuTimes {
   const used = (select: (pid: string, name: string) => boolean) => cpuUsed(before, after, select) / requests;
@@ -92,7 +70,8 @@ async function load(server: { url: string; child: ChildProcess }, token: string 
         setupRequest: (request) => ({
           ...request,
           headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...(token && { authorization: `Bearer ${token}` }) },
-          body: body(),
+          // A pool of subjects, as customers come back; dateOfBirth is not agreed: withheld on every request.
+          body: transferBody(`bench-customer-${randomInt(100_000)}`, { dateOfBirth: '1970-01-01' }),
         }),
       },
     ],

@@ -1,28 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { publishBreakerState } from '../../src/queue/breaker-state';
-import { deliveryQueueName } from '../../src/queue/queues';
 import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
 import { scrape } from '../support/metrics';
-import { testRedisUrl, uniqueName, waitFor } from '../support/services';
+import { uniqueName, waitFor } from '../support/services';
 
 // Issue 11, point 7: GET /metrics, read through a real port after real transfers to the (HTTP) sandbox.
 
 let gateway: TestGateway;
-let redis: IORedis;
-let queue: Queue;
 beforeAll(async () => {
   gateway = await startTestGateway();
-  redis = new IORedis(testRedisUrl);
-  queue = new Queue(deliveryQueueName('openprovider'), { connection: redis, prefix: gateway.env.queuePrefix });
 });
 afterEach(() => gateway.sandbox.faults.clear());
-afterAll(async () => {
-  await queue.close();
-  redis.disconnect();
-  await gateway.close();
-});
+afterAll(() => gateway.close());
 
 const supplier = 'openprovider';
 const finalStatuses = ['delivered', 'failed', 'unknown', 'cancelled'];
@@ -121,7 +110,7 @@ test('requests are counted by route pattern and status, never by path', async ()
 });
 
 test('queue depth: jobs of a paused queue show as paused, and leave once it resumes and they are delivered', async () => {
-  await queue.pause();
+  await gateway.deliveryQueue.pause();
   try {
     const ids = [await submitted(), await submitted()];
     const paused = await waitFor(async () => {
@@ -129,13 +118,13 @@ test('queue depth: jobs of a paused queue show as paused, and leave once it resu
       return now.value('sgw_queue_jobs', { supplier, state: 'paused' }) === 2 && now;
     }, 'two paused jobs in the metrics');
     expect(paused.value('sgw_queue_jobs', { supplier, state: 'active' })).toBe(0);
-    await queue.resume();
+    await gateway.deliveryQueue.resume();
     for (const id of ids) expect(await transferStatus(gateway, id, finalStatuses)).toMatchObject({ status: 'delivered' });
     const resumed = await scrape(gateway);
     expect(resumed.value('sgw_queue_jobs', { supplier, state: 'paused' })).toBe(0);
     expect(resumed.value('sgw_queue_jobs', { supplier, state: 'waiting' })).toBe(0);
   } finally {
-    await queue.resume();
+    await gateway.deliveryQueue.resume();
   }
 });
 
@@ -145,13 +134,13 @@ test('breaker state: one-hot per supplier, read from what the workers publish', 
   try {
     // Never published: closed.
     expect(await states()).toEqual({ 'openprovider closed': 1, 'openprovider open': 0, 'openprovider half_open': 0 });
-    await publishBreakerState(redis, prefix, supplier, 'open', new Date(Date.now() + 60_000));
+    await publishBreakerState(gateway.redis, prefix, supplier, 'open', new Date(Date.now() + 60_000));
     expect(await states()).toEqual({ 'openprovider closed': 0, 'openprovider open': 1, 'openprovider half_open': 0 });
     // Open past its wait: its next call probes.
-    await publishBreakerState(redis, prefix, supplier, 'open', new Date(Date.now() - 1000));
+    await publishBreakerState(gateway.redis, prefix, supplier, 'open', new Date(Date.now() - 1000));
     expect(await states()).toEqual({ 'openprovider closed': 0, 'openprovider open': 0, 'openprovider half_open': 1 });
   } finally {
-    await publishBreakerState(redis, prefix, supplier, 'closed');
+    await publishBreakerState(gateway.redis, prefix, supplier, 'closed');
   }
   expect(await states()).toEqual({ 'openprovider closed': 1, 'openprovider open': 0, 'openprovider half_open': 0 });
 });

@@ -1,30 +1,19 @@
-import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { defaultQueuePolicy } from '../../src/config/suppliers';
-import { deliveryQueueName } from '../../src/queue/queues';
 import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
 import { startSecondWorker } from '../support/second-worker';
-import { testRedisUrl, uniqueName, waitFor } from '../support/services';
+import { uniqueName, waitFor } from '../support/services';
 import { millisBetween, sharesOfTransfer } from '../support/shares';
 
 // Issue #3 point 6: what the worker does with each kind of supplier failure, seen from outside — the
 // transfer's status, the domains at the (real, HTTP) sandbox and the shares log.
 
 let gateway: TestGateway;
-let redis: IORedis;
-let queue: Queue;
 beforeAll(async () => {
   // One transfer at a time per test; see the rate-limit test for why one slot.
   gateway = await startTestGateway({ queue: { concurrency: 1 } });
-  redis = new IORedis(testRedisUrl);
-  queue = new Queue(deliveryQueueName('openprovider'), { connection: redis, prefix: gateway.env.queuePrefix });
 });
 afterEach(() => gateway.sandbox.faults.clear());
-afterAll(async () => {
-  await queue.close();
-  redis.disconnect();
-  await gateway.close();
-});
+afterAll(() => gateway.close());
 
 const finalStatuses = ['delivered', 'failed', 'unknown', 'cancelled'];
 const requestsTo = (route: string) => gateway.sandbox.requests()[route] ?? 0;
@@ -46,7 +35,7 @@ test.each([
 ])('rate limited, %s: a 429 with Retry-After is waited out, then the domain is registered once', async (_name, withSecondWorker) => {
   const second = withSecondWorker ? await startSecondWorker(gateway, { concurrency: 1 }) : undefined;
   try {
-    if (second) await waitFor(async () => (await queue.getWorkers()).filter((worker) => worker.cmd === 'bzpopmin').length === 2, 'both workers to wait for jobs');
+    if (second) await waitFor(async () => (await gateway.deliveryQueue.getWorkers()).filter((worker) => worker.cmd === 'bzpopmin').length === 2, 'both workers to wait for jobs');
     const retryAfterSeconds = 2;
     gateway.sandbox.faults.inject({ kind: 'rate_limit', method: 'POST', path: '/domains', retryAfterSeconds });
     const transfer = await submit();
@@ -101,7 +90,7 @@ test('rejected: a taken domain fails at once with its reason, and is never retri
   expect(await transferStatus(gateway, transfer.id, finalStatuses)).toMatchObject({ status: 'failed', attempts: 1, lastError: { code: 'supplier.rejected.domain_taken' } });
   // The job ends failed after one of its allowed attempts: no retry is pending anywhere.
   const job = await waitFor(async () => {
-    const found = await queue.getJob(transfer.id);
+    const found = await gateway.deliveryQueue.getJob(transfer.id);
     return found && (await found.getState()) === 'failed' && found;
   }, 'the job to end failed');
   expect(job.opts.attempts).toBe(defaultQueuePolicy.attempts);

@@ -1,11 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { defaultQueuePolicy } from '../../src/config/suppliers';
 import { readBreakerStates, type BreakerState } from '../../src/queue/breaker-state';
-import { deliveryQueueName } from '../../src/queue/queues';
 import { api, leakedCanaries, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
-import { testRedisUrl, uniqueName, waitFor } from '../support/services';
+import { uniqueName, waitFor } from '../support/services';
 
 /**
  * Issue 11, point 4: outages are ridden out, not failed. A failed attempt schedules its retry and shows when
@@ -19,18 +16,10 @@ const concurrency = 4;
 const { threshold, halfOpenAfterMs } = defaultQueuePolicy.breaker;
 
 let gateway: TestGateway;
-let redis: IORedis;
-let queue: Queue;
 beforeAll(async () => {
   gateway = await startTestGateway({ queue: { concurrency, backoff } });
-  redis = new IORedis(testRedisUrl);
-  queue = new Queue(deliveryQueueName('openprovider'), { connection: redis, prefix: gateway.env.queuePrefix });
 });
-afterAll(async () => {
-  await queue.close();
-  redis.disconnect();
-  await gateway.close();
-});
+afterAll(() => gateway.close());
 
 async function submit(): Promise<string> {
   const answer = await api(gateway, 'POST', '/v1/transfers', { token: gateway.keys.provisioning, body: registerBody(), headers: { 'idempotency-key': uniqueName('outage-') } });
@@ -38,7 +27,7 @@ async function submit(): Promise<string> {
   return answer.json.id;
 }
 
-const breakerState = async () => (await readBreakerStates(redis, gateway.env.queuePrefix, ['openprovider'])).get('openprovider')!;
+const breakerState = async () => (await readBreakerStates(gateway.redis, gateway.env.queuePrefix, ['openprovider'])).get('openprovider')!;
 
 test('while a transfer waits for its retry it shows when the retry is due, which is when the queue hands it out; the next attempt clears it', async () => {
   gateway.sandbox.faults.inject({ kind: 'server_error', status: 503, method: 'POST', path: '/domains' });
@@ -55,7 +44,7 @@ test('while a transfer waits for its retry it shows when the retry is due, which
   expect(dueAt - Date.parse(waiting.lastError.at)).toBeLessThanOrEqual(backoff.baseMs);
   // BullMQ holds the job until the same moment (it moved the job a moment after the row was written), not
   // until a delay of its own drawing, which would land anywhere in a two-second range.
-  const heldUntil = Math.floor(Number(await redis.zscore(queue.keys.delayed, id)) / 0x1000);
+  const heldUntil = Math.floor(Number(await gateway.redis.zscore(gateway.deliveryQueue.keys.delayed, id)) / 0x1000);
   expect(heldUntil - dueAt).toBeGreaterThanOrEqual(0);
   expect(heldUntil - dueAt).toBeLessThan(250);
 
@@ -109,6 +98,6 @@ test('a supplier down for two minutes: the breaker opens, holds every transfer b
   const refused = gateway.sandbox.received().filter((request) => request.at >= outageStart && request.status === 503);
   expect(refused.length).toBeLessThanOrEqual(failedAttempts);
   // BullMQ counted the same attempts: holding a job back is no attempt to it either.
-  const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+  const jobs = await Promise.all(ids.map((id) => gateway.deliveryQueue.getJob(id)));
   expect(jobs.reduce((sum, job) => sum + job!.attemptsMade, 0)).toBe(failedAttempts + ids.length);
 }, 300_000);

@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { Queue } from 'bullmq';
+import IORedis from 'ioredis';
 import { getConnectorDefinition } from '../../connectors';
 import { startOpenproviderSandbox, type OpenproviderSandbox } from '../../connectors/openprovider/sandbox';
 import { createApiKey, roles, type ApiRole } from '../../src/api/api-keys';
 import type { EnvConfig } from '../../src/config/env';
 import { defaultQueuePolicy, type QueuePolicy, type SupplierConfig } from '../../src/config/suppliers';
 import { startGateway, type Gateway } from '../../src/gateway';
+import { deliveryQueueName } from '../../src/queue/queues';
 import { createLogger } from '../../src/log/logger';
 import { createSchema, removeRedisKeys, testDatabaseUrl, testRedisUrl, uniqueName } from './services';
 
@@ -17,6 +20,9 @@ export interface TestGateway extends Gateway {
   keys: Record<ApiRole, string>;
   sandbox: OpenproviderSandbox;
   env: EnvConfig;
+  /** A connection of the test's own to the gateway's Redis, and the sandbox supplier's delivery queue on it, to look into. */
+  redis: IORedis;
+  deliveryQueue: Queue;
   /** Every log line the gateway wrote. */
   logs(): string;
 }
@@ -58,14 +64,20 @@ export async function startTestGateway({ database = 'postgres', queue, env: over
   // Made before the start, as an operator would: a key written a moment after the server read the file can miss its first request.
   const keys = Object.fromEntries(roles.map((role) => [role, createApiKey(env.apiKeysFile, `test-${role}`, role).token])) as Record<ApiRole, string>;
   const gateway = await startGateway({ env, suppliers: [supplier], connectorDefinition: getConnectorDefinition, log: createLogger('debug', stream), databaseSchema: schema?.schema });
+  const redis = new IORedis(testRedisUrl);
+  const deliveryQueue = new Queue(deliveryQueueName(supplier.id), { connection: redis, prefix: env.queuePrefix });
   return {
     ...gateway,
     url: gateway.url!,
     keys,
     sandbox,
     env,
+    redis,
+    deliveryQueue,
     logs: () => logged,
     async close() {
+      await deliveryQueue.close();
+      redis.disconnect();
       await gateway.close();
       await sandbox.close();
       await removeRedisKeys(env.queuePrefix);

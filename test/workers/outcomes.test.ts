@@ -1,11 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { ConfigError } from '../../src/config/config-error';
-import { deliveryQueueName } from '../../src/queue/queues';
 import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
 import { startSecondWorker } from '../support/second-worker';
-import { testRedisUrl, uniqueName, waitFor } from '../support/services';
+import { uniqueName, waitFor } from '../support/services';
 
 /**
  * Issue 10, point 3: every outcome of the worker leaves a status, a PII-free lastError.code and one log line,
@@ -14,18 +11,10 @@ import { testRedisUrl, uniqueName, waitFor } from '../support/services';
  */
 const recoveryMs = 2000;
 let gateway: TestGateway;
-let redis: IORedis;
-let queue: Queue;
 beforeAll(async () => {
   gateway = await startTestGateway({ env: { role: 'api', recoveryMs } });
-  redis = new IORedis(testRedisUrl);
-  queue = new Queue(deliveryQueueName('openprovider'), { connection: redis, prefix: gateway.env.queuePrefix });
 });
-afterAll(async () => {
-  await queue.close();
-  redis.disconnect();
-  await gateway.close();
-});
+afterAll(() => gateway.close());
 
 async function post() {
   const body = registerBody();
@@ -65,12 +54,12 @@ describe('with a worker', () => {
     // Before the worker starts: transfers whose jobs Redis lost, one of a supplier nobody serves, one whose
     // payload the master key cannot open, and a job on this supplier's queue for another supplier's transfer.
     for (let i = 0; i < 3; i++) stranded.push(await post());
-    for (const { id } of stranded) await queue.remove(id);
+    for (const { id } of stranded) await gateway.deliveryQueue.remove(id);
     unserved = await transferOfUnservedSupplier(stranded[0].id);
     unopenable = await post();
     await gateway.db.query('update transfers set wrapped_key = (select wrapped_key from transfers where id = $2) where id = $1', [unopenable.id, stranded[0].id]);
     misrouted = await transferOfUnservedSupplier(stranded[1].id);
-    await queue.add('deliver', { transferId: misrouted }, { jobId: misrouted, attempts: 8 });
+    await gateway.deliveryQueue.add('deliver', { transferId: misrouted }, { jobId: misrouted, attempts: 8 });
     worker = await startSecondWorker(gateway);
   });
   afterAll(() => worker?.close());
@@ -98,6 +87,6 @@ describe('with a worker', () => {
     await waitFor(async () => worker.logs().includes('"message":"stranded transfers queued again"'), 'the sweep to report');
     const [row] = await gateway.db.query<{ status: string; attempts: number }>('select status, attempts from transfers where id = $1', [unserved]);
     expect(row).toEqual({ status: 'queued', attempts: 0 });
-    expect(await queue.getJob(unserved)).toBeUndefined();
+    expect(await gateway.deliveryQueue.getJob(unserved)).toBeUndefined();
   });
 });
