@@ -102,5 +102,5 @@ export const problems = {
     return new Problem(422, 'validation-failed', 'The request is invalid', `${listed.length} field(s) failed validation; see errors${first}.`, listed.slice(0, maxListedErrors));
   },
   unavailable: (what: string) =>
-    new Problem(503, 'service-unavailable', 'Service unavailable', `${what} is unavailable; retry later (a transfer request, with the same Idempotency-Key).`, undefined, { 'retry-after': '2' }),
+    new Problem(503, 'service-unavailable', 'Service unavailable', `${what} is unavailable: retry later (a transfer request with the same Idempotency-Key).`, undefined, { 'retry-after': '2' }),
 };
