@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { supplierIdPattern } from '../../agreements/agreements';
 import { subjectHash } from '../../crypto/sealing';
+import { recordConsultation } from '../../shares/consultations';
 import { listShares, verifyShareLog, type ShareFilter } from '../../shares/share-log';
 import type { Database } from '../../store';
 import { subjectIdSchema } from '../../transfers/envelope';
@@ -29,7 +30,7 @@ export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
     const filter = shareFilter(readQuery(req, shareQuery), subjectHashKey);
     // Reading the log is itself recorded: privacy staff can show who looked up whom.
     const { limit: _limit, afterSeq: _afterSeq, ...consulted } = filter;
-    await db.query('insert into log_consultations (api_key_id, filter) values ($1, $2)', [req.apiKey!.id, JSON.stringify(consulted)]);
+    await recordConsultation(db, { apiKeyId: req.apiKey!.id, apiKeyName: req.apiKey!.name }, 'shares', consulted);
     const items = await listShares(db, filter);
     const nextCursor = items.length === filter.limit ? Buffer.from(String(items.at(-1)!.seq)).toString('base64url') : null;
     res.json({ items, nextCursor });
