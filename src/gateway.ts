@@ -3,7 +3,7 @@ import type winston from 'winston';
 import { loadAgreements, schemasDir } from './agreements/agreements';
 import { ApiKeyStore } from './api/api-keys';
 import { createApp } from './api/app';
-import { dashboardSessionKey } from './api/dashboard-session';
+import { pageSessionKey } from './api/page-login';
 import { createMonitoringApp } from './api/monitoring';
 import { Readiness } from './api/readiness';
 import type { EnvConfig } from './config/env';
@@ -82,7 +82,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
         keys: new ApiKeyStore(env.apiKeysFile),
         subjectHashKey: env.subjectHashKey,
         log,
-        dashboardSessionKey: dashboardSessionKey(env.masterKey),
+        dashboardSessionKey: pageSessionKey(env.masterKey, 'dashboard'),
         ...monitoring,
       })
     : createMonitoringApp({ ...monitoring, log });

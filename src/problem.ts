@@ -91,6 +91,7 @@ export const problems = {
   unauthorized: (detail = 'Send a valid API key as "Authorization: Bearer <token>".') =>
     new Problem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' }),
   forbiddenRole: (role: string) => new Problem(403, 'forbidden', 'Forbidden', `The ${role} role may not use this resource.`),
+  crossSite: () => new Problem(403, 'cross-site', 'Cross-site request refused', "This form may be sent only from the gateway's own page."),
   notFound: (detail: string) => new Problem(404, 'not-found', 'Not found', detail),
   methodNotAllowed: (detail: string, allowed: string) => new Problem(405, 'method-not-allowed', 'Method not allowed', detail, undefined, { allow: allowed }),
   conflict: (slug: string, title: string, detail: string) => new Problem(409, slug, title, detail),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createApiKey, type ApiKey } from '../../src/api/api-keys';
 import { sessionCookie } from '../../src/api/dashboard';
-import { dashboardSessionKey, sessionLifetimeMs, signSession } from '../../src/api/dashboard-session';
+import { pageSessionKey, sessionLifetimeMs, signSession } from '../../src/api/page-login';
 import { boardQueue, keyEntry, logIn, postLogin, visit } from '../support/dashboard';
 import { api, canary, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
 import { uniqueName, waitFor } from '../support/services';
@@ -131,7 +131,7 @@ describe('logging in', () => {
 
 describe('sessions', () => {
   test('a forged, altered or expired session is refused; the same session, signed and current, is accepted', async () => {
-    const sessionKey = dashboardSessionKey(gateway.env.masterKey);
+    const sessionKey = pageSessionKey(gateway.env.masterKey, 'dashboard');
     const ops = keyEntry(gateway, 'test-ops');
     const admin = keyEntry(gateway, 'test-admin');
     const inAnHour = Date.now() + 3600_000;
