@@ -13,11 +13,13 @@ import { checkKeys } from './crypto/key-check';
 import type { SupplierConfig } from './config/suppliers';
 import type { Connector, ConnectorDefinition } from './connector-kit';
 import { GatewayMetrics } from './metrics';
+import { ErasureQueues } from './queue/erasure-queues';
 import { connected, DeliveryQueues, producerConnection } from './queue/queues';
 import { watchRedis } from './queue/redis-watch';
 import { openDatabase, type Database } from './store';
 import { Intake } from './transfers/intake';
 import { DeliveryWorkers } from '../workers/delivery-worker';
+import { ErasureWorkers } from '../workers/erasure-worker';
 
 export interface GatewayOptions {
   env: EnvConfig;
@@ -47,7 +49,9 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   const redis = producerConnection(env.redisUrl);
   watchRedis(redis, log, 'producer');
   await connected(redis);
-  const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(suppliers.map((supplier) => [supplier.id, supplier.queue])));
+  const policies = new Map(suppliers.map((supplier) => [supplier.id, supplier.queue]));
+  const queues = new DeliveryQueues(redis, env.queuePrefix, policies);
+  const erasureQueues = new ErasureQueues(redis, env.queuePrefix, policies);
   const metrics = new GatewayMetrics({ queues, redis, queuePrefix: env.queuePrefix, suppliers: suppliers.map((supplier) => supplier.id) });
   const closers: (() => Promise<void>)[] = [];
   // Workers take jobs only once the whole start has succeeded: a process that fails to start sends nothing.
@@ -56,9 +60,13 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   if (env.role !== 'api') {
     const connectors = new Map<string, Connector>(suppliers.map((supplier) => [supplier.id, connectorDefinition(supplier.connector)!.create(supplier.config)]));
     const workers = new DeliveryWorkers({ db, redisUrl: env.redisUrl, queuePrefix: env.queuePrefix, suppliers, connectors, agreements, masterKey: env.masterKey, queues, metrics, log, recoveryMs: env.recoveryMs });
-    startWorkers = () => workers.start();
+    const erasureWorkers = new ErasureWorkers({ db, redisUrl: env.redisUrl, queuePrefix: env.queuePrefix, suppliers, connectors, erasureQueues, metrics, log, recoveryMs: env.recoveryMs });
+    startWorkers = () => {
+      workers.start();
+      erasureWorkers.start();
+    };
     closers.push(async () => {
-      await workers.close();
+      await Promise.all([workers.close(), erasureWorkers.close()]);
       await Promise.all([...connectors.values()].map((connector) => connector.close?.()));
     });
   }
@@ -78,6 +86,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
         intake,
         db,
         queues,
+        erasureQueues,
         suppliers: configured,
         keys: new ApiKeyStore(env.apiKeysFile),
         subjectHashKey: env.subjectHashKey,
@@ -106,6 +115,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
     async close() {
       for (const close of closers) await close();
       await queues.close();
+      await erasureQueues.close();
       redis.disconnect();
       await db.close();
     },

@@ -52,7 +52,7 @@ export class RetryScheduled extends Error {
 }
 
 /** The class part of a connector error's code. */
-function classOf(error: ConnectorError): string {
+export function classOf(error: ConnectorError): string {
   if (error instanceof SupplierRejectedError) return `supplier.rejected.${error.code}`;
   if (error instanceof SupplierContractError) return `supplier.contract.${error.code}`;
   if (error instanceof SupplierUnavailableError) return `supplier.unavailable.${error.code}`;

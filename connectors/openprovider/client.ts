@@ -81,6 +81,19 @@ export class OpenproviderClient {
   }
 
   async call<Data>(call: ApiCall): Promise<OpenproviderReply<Data>> {
+    return this.replyOrThrow<Data>(await this.authorised(call), call.createsResource === true);
+  }
+
+  /** DELETE of `call.path`: `absent` when Openprovider has no such object (404), which is what was asked as much as `deleted`. */
+  async remove(call: Omit<ApiCall, 'method'>): Promise<'deleted' | 'absent'> {
+    const response = await this.authorised({ ...call, method: 'DELETE' });
+    if (response.status === 404) return 'absent';
+    this.replyOrThrow(response, false);
+    return 'deleted';
+  }
+
+  /** Sends the call with the session's token, and once more with a fresh one on a 401. */
+  private async authorised(call: ApiCall): Promise<AxiosResponse<string>> {
     // Checked first: a call made after its delivery was aborted must not send anything.
     if (call.signal?.aborted) throw abortedError(false);
     const token = await this.session(call.signal);
@@ -89,9 +102,7 @@ export class OpenproviderClient {
       response = await this.send(call, await unlessAborted(this.renewToken(token), call.signal));
       if (response.status === 401) throw new SupplierRejectedError('auth_failed', 'Openprovider refused the credentials after a fresh login');
     }
-    // DELETE is idempotent: a 404 means there is nothing left to remove, which is what was asked.
-    if (call.method === 'DELETE' && response.status === 404) return { code: 0 } as OpenproviderReply<Data>;
-    return this.replyOrThrow<Data>(response, call.createsResource === true);
+    return response;
   }
 
   close(): void {

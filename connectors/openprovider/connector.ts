@@ -11,6 +11,7 @@ import {
   type DomainRegisterPayload,
   deliverDomainRegister,
   discardDomainRegister,
+  eraseDomainRegister,
   isDomainRegisterPayload,
   lookupDomainRegister,
 } from './operations/domain-register';
@@ -58,11 +59,13 @@ export const openprovider: ConnectorDefinition<OpenproviderConfig> = {
         checkOperation(operation);
         await discardDomainRegister(client, ctx);
       },
-      async erase() {
-        return {
-          status: 'not_supported',
-          detail: 'Openprovider keeps registrant data while the domain is registered; delete the domain or change its owner first',
-        };
+      async erase(records, ctx) {
+        const answers = [];
+        for (const record of records) {
+          checkOperation(record.operation);
+          answers.push(await eraseDomainRegister(client, record, ctx));
+        }
+        return answers;
       },
       async close() {
         client.close();

@@ -1,4 +1,4 @@
-import { type DeliveryContext, SupplierContractError } from '../../src/connector-kit';
+import { type DeliveryContext, type RecordErasure, type SubjectRecord, SupplierContractError, SupplierRejectedError } from '../../src/connector-kit';
 import type { OpenproviderClient } from './client';
 import { type OpenproviderPhone, splitPhone } from './phone';
 
@@ -14,6 +14,9 @@ interface CustomerState {
   customerTag?: string;
   customerHandle?: string;
 }
+
+/** What a call needs of a delivery's or an erasure's context. */
+export type CallContext = Pick<DeliveryContext, 'signal' | 'log'>;
 
 /** The registrant as Openprovider's `customerCreateCustomerRequest` (the subset we fill). */
 interface CustomerCreateBody {
@@ -135,7 +138,7 @@ interface ListedCustomer {
  * Handles of the live customers whose `comments` are exactly `tag`. `comment_pattern` narrows the list at
  * Openprovider; the exact comparison here keeps a partial match (or a wildcard) from passing for ours.
  */
-async function customersTagged(client: OpenproviderClient, tag: string, ctx: DeliveryContext): Promise<string[]> {
+async function customersTagged(client: OpenproviderClient, tag: string, ctx: CallContext): Promise<string[]> {
   const listed = await client.call<{ results?: ListedCustomer[] }>({
     method: 'GET',
     path: '/customers',
@@ -174,6 +177,49 @@ export async function discardCustomers(
       ctx.log.warn('openprovider customer kept: a domain uses it', { call: 'customers.delete' });
       continue;
     }
-    await client.call({ method: 'DELETE', path: `/customers/${encodeURIComponent(handle)}`, label: 'customers.delete', signal: ctx.signal, log: ctx.log });
+    await deleteCustomer(client, handle, ctx);
   }
+}
+
+function deleteCustomer(client: OpenproviderClient, handle: string, ctx: CallContext): Promise<'deleted' | 'absent'> {
+  return client.remove({ path: `/customers/${encodeURIComponent(handle)}`, label: 'customers.delete', signal: ctx.signal, log: ctx.log });
+}
+
+/**
+ * Erases the subject's data that one transfer left at Openprovider: the customers it made (the recorded
+ * handle, and any carrying its tag). Openprovider refuses to delete a customer that owns a domain; when a
+ * standing domain does, the customer is `retained` with the registry's reason, never a failure. Any other
+ * refusal is thrown. `standingDomainsOf` counts the standing domains a handle owns.
+ */
+export async function eraseCustomers(
+  client: OpenproviderClient,
+  standingDomainsOf: (handle: string) => Promise<number>,
+  record: SubjectRecord,
+  ctx: CallContext,
+): Promise<RecordErasure> {
+  const { customerTag, customerHandle }: CustomerState = record.state;
+  const tagged = customerTag === undefined ? [] : await customersTagged(client, customerTag, ctx);
+  let deleted = 0;
+  let domainsKept = 0;
+  for (const handle of new Set(customerHandle === undefined ? tagged : [customerHandle, ...tagged])) {
+    try {
+      if ((await deleteCustomer(client, handle, ctx)) === 'deleted') deleted += 1;
+    } catch (error) {
+      const domains = error instanceof SupplierRejectedError ? await standingDomainsOf(handle) : 0;
+      if (domains === 0) throw error;
+      domainsKept += domains;
+    }
+  }
+  const { transferId } = record;
+  if (domainsKept > 0) {
+    return {
+      transferId,
+      status: 'retained',
+      reason:
+        `Openprovider keeps the registrant's data: the customer made for this transfer is the owner of ${domainsKept} registered domain(s), and the ` +
+        'registry requires the registrant\'s data for as long as the domain exists. It can be erased once the domain is deleted or has another owner.',
+    };
+  }
+  if (deleted > 0) return { transferId, status: 'completed', reason: `Openprovider deleted the customer made for this transfer (${deleted} customer record(s)).` };
+  return { transferId, status: 'not_found', reason: 'Openprovider holds no customer made for this transfer: none was made, or it was deleted already.' };
 }

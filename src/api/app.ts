@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import type winston from 'winston';
 import { problems } from '../problem';
+import type { ErasureQueues } from '../queue/erasure-queues';
 import type { DeliveryQueues } from '../queue/queues';
 import type { Database } from '../store';
 import type { Intake } from '../transfers/intake';
@@ -13,6 +14,7 @@ import { countRequests, monitoringRoutes, type MonitoringDependencies } from './
 import { openApiDocument } from './openapi';
 import { noQueryParameters } from './query';
 import { refuseWhileUnready } from './readiness';
+import { erasuresRouter } from './routes/erasures';
 import { sharesRouter } from './routes/shares';
 import { suppliersRouter, type ConfiguredSupplier } from './routes/suppliers';
 import { transfersRouter } from './routes/transfers';
@@ -21,6 +23,7 @@ export interface AppDependencies extends MonitoringDependencies {
   intake: Intake;
   db: Database;
   queues: DeliveryQueues;
+  erasureQueues: ErasureQueues;
   suppliers: ConfiguredSupplier[];
   keys: ApiKeyStore;
   subjectHashKey: Buffer;
@@ -29,7 +32,7 @@ export interface AppDependencies extends MonitoringDependencies {
   dashboardSessionKey: Buffer;
 }
 
-export function createApp({ intake, db, queues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, log, dashboardSessionKey }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, log, dashboardSessionKey }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -66,6 +69,7 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, metr
   app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])), metrics));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
+  app.use('/v1', erasuresRouter({ db, queues, erasureQueues, agreements: new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])), metrics, subjectHashKey }));
   app.use((_req, _res) => {
     throw problems.notFound('No such resource; the README lists the API.');
   });

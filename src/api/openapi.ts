@@ -3,6 +3,7 @@ import { envelopeSchema } from '../transfers/envelope';
 import { transferStatuses } from '../transfers/operations';
 import type { ApiRole } from './api-keys';
 import type { QueryParameters } from './query';
+import { erasureRequestSchema } from './routes/erasures';
 import { shareQuery } from './routes/shares';
 import { bulkRetrySchema, transferListQuery } from './routes/transfers';
 
@@ -119,6 +120,72 @@ const schemas: Record<string, Schema> = {
       firstBadSeq: nullable({ type: 'integer' }),
     },
   },
+  ErasureStatement: {
+    type: 'object',
+    description: 'What the subject is told: what was erased here, what stays here and why, and what each recipient did. Filled in as the supplier step goes on; no personal value.',
+    additionalProperties: false,
+    required: ['id', 'status', 'reference', 'reason', 'requestedAt', 'completedAt', 'erasedLocally', 'retainedLocally', 'recipients'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      status: { enum: ['running', 'completed'], description: 'running until every recipient has answered or failed; meanwhile the subject\'s transfers are refused (409).' },
+      reference: { type: 'string' },
+      reason: { type: 'string' },
+      requestedAt: dateTime,
+      completedAt: nullable(dateTime),
+      erasedLocally: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['payloadsErased', 'transfersCancelled', 'detail'],
+        properties: {
+          payloadsErased: { type: 'integer', minimum: 0, description: 'Transfers whose data key was destroyed: their sealed payload can no longer be opened.' },
+          transfersCancelled: { type: 'integer', minimum: 0, description: 'Of those, the ones not yet delivered: cancelled, never to be sent.' },
+          detail: { type: 'string' },
+        },
+      },
+      retainedLocally: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['record', 'description', 'holdsPersonalValues', 'count', 'legalGround', 'keepUntil', 'keptFor'],
+          properties: {
+            record: { type: 'string' },
+            description: { type: 'string' },
+            holdsPersonalValues: { type: 'boolean' },
+            count: { type: 'integer', minimum: 0 },
+            legalGround: { type: 'string' },
+            keepUntil: nullable({ type: 'string', format: 'date', description: 'null: no fixed date; keptFor says how long.' }),
+            keptFor: { type: 'string' },
+          },
+        },
+      },
+      recipients: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['supplier', 'recipient', 'status', 'reason', 'attempts', 'updatedAt', 'records'],
+          properties: {
+            supplier: { type: 'string' },
+            recipient: { type: 'string', description: "The supplier's legal name." },
+            status: { enum: ['queued', 'sent', 'completed', 'retained', 'not_found', 'failed'] },
+            reason: { type: 'string', description: "Why, in words; for retained, the supplier's reason for keeping the data." },
+            attempts: { type: 'integer', minimum: 0 },
+            updatedAt: dateTime,
+            records: {
+              type: 'array',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['transferId', 'status', 'reason'],
+                properties: { transferId: { type: 'string', format: 'uuid' }, status: { enum: ['completed', 'retained', 'not_found'] }, reason: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
   Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
   Readiness: {
     type: 'object',
@@ -196,6 +263,23 @@ export const routes: RouteDocument[] = [
     answers: { 200: { description: 'The board; without a session a browser is sent to /admin/login, anything else gets 401.', type: 'text/html', schema: { type: 'string' } } },
   },
   { method: 'get', path: '/v1/shares/verify', summary: "Verify the shares log's hash chain", roles: ['privacy'], answers: { 200: json('Verification', 'The outcome.') } },
+  {
+    method: 'post',
+    path: '/v1/subjects/{id}/erasure',
+    summary: "Erase a subject: its data keys destroyed and pending transfers cancelled before the answer, then every supplier that received its data asked; 409 with the running one's Location while one runs",
+    roles: ['privacy'],
+    body: erasureRequestSchema,
+    answers: { 202: json('ErasureStatement', 'Started: the local step is done; Location names the statement.') },
+  },
+  { method: 'get', path: '/v1/erasures/{id}', summary: "An erasure's outcome statement; every read is recorded", roles: ['privacy'], answers: { 200: json('ErasureStatement', 'The statement so far.') } },
+];
+
+/** Whose id a path's {id} is, by the path's start. */
+const idOwners: [prefix: string, what: string][] = [
+  ['/v1/suppliers', 'supplier'],
+  ['/v1/subjects', 'subject'],
+  ['/v1/erasures', 'erasure'],
+  ['/v1/transfers', 'transfer'],
 ];
 
 /** The document, with each configured supplier's agreed payload schemas. */
@@ -203,7 +287,7 @@ export function openApiDocument(agreements: Map<string, Agreement>): Schema {
   const paths: Record<string, Record<string, Schema>> = {};
   for (const route of routes) {
     const parameters = [
-      ...(route.path.includes('{id}') ? [idParameter(route.path.startsWith('/v1/suppliers') ? 'supplier' : 'transfer')] : []),
+      ...(route.path.includes('{id}') ? [idParameter(idOwners.find(([prefix]) => route.path.startsWith(prefix))![1])] : []),
       ...Object.entries(route.query ?? {}).map(([name, parameter]) => ({ name, in: 'query', required: false, description: `Must be ${parameter.expected}.`, schema: parameter.schema })),
       ...(route.path === '/v1/transfers' && route.method === 'post' ? [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 200 } }] : []),
     ];

@@ -44,15 +44,35 @@ export interface DeliveryResult {
   encryption?: { scheme: string; keyFingerprint: string };
 }
 
-/** A record the supplier received, for erasure. */
+/**
+ * What one transfer left at the supplier, for erasure: the gateway's record of it, never a personal value.
+ * The connector finds the subject's data there from it (Openprovider: the customer handle in `state`).
+ */
 export interface SubjectRecord {
+  transferId: string;
   operation: string;
-  supplierReference: string;
+  /** The supplier's id of what the delivery made (a domain id), or null when no delivery was confirmed. */
+  supplierReference: string | null;
+  /** What the transfer's attempts recorded through `recordState`; empty when they recorded nothing. */
+  state: DeliveryState;
 }
 
-export interface ErasureResult {
-  status: 'erased' | 'requested' | 'not_supported';
-  detail: string;
+/**
+ * The supplier's answer about one record: `completed` (erased), `retained` (the supplier keeps it, for the
+ * reason given: a legal duty, a standing contract) or `not_found` (nothing of it is there, or not any more).
+ */
+export interface RecordErasure {
+  transferId: string;
+  status: 'completed' | 'retained' | 'not_found';
+  /** Why, in fixed text and numbers (never a personal value); for `retained` the supplier's own reason. */
+  reason: string;
+}
+
+/** What `erase` gets besides the records: no transfer, no state to record. */
+export interface ErasureContext {
+  signal: AbortSignal;
+  erasureId: string;
+  log: Logger;
 }
 
 export interface Connector {
@@ -68,8 +88,13 @@ export interface Connector {
    * Removing what is already gone is not an error.
    */
   discard(operation: string, ctx: DeliveryContext): Promise<void>;
-  /** Tells the supplier to erase what it received about a subject. */
-  erase(records: SubjectRecord[], ctx: DeliveryContext): Promise<ErasureResult>;
+  /**
+   * Asks the supplier to erase what it holds of a subject, one answer per record, in the records' order. A
+   * refusal the supplier explains (a legal duty to keep the data) is `retained` with that reason, never an
+   * error; failures to reach or understand the supplier throw connector-kit errors, and the gateway retries.
+   * Erasing what is already gone is `not_found`.
+   */
+  erase(records: SubjectRecord[], ctx: ErasureContext): Promise<RecordErasure[]>;
   /** Releases sockets and timers. */
   close?(): Promise<void>;
 }

@@ -31,6 +31,8 @@ export type ShareEvent =
       subject: string;
       previousStatus: string;
       apiKeyId: string;
+      /** Set when the subject's erasure cancelled it. */
+      erasureId?: string;
     }
   | {
       event: 'transfer.refused';
@@ -41,7 +43,28 @@ export type ShareEvent =
       subject: string;
       reason: string;
       apiKeyId: string;
-    };
+    }
+  | ErasureEvent;
+
+/** What every erasure entry says: which erasure, of whom. */
+interface ErasureContext {
+  erasureId: string;
+  subject: string;
+}
+
+/** A supplier asked to erase, or answering. */
+interface ErasureRecipient extends ErasureContext {
+  supplier: string;
+  recipient: string;
+}
+
+/** The erasure steps (docs/shares-log.md). The subject's earlier entries stay: they are the proof of what was shared. */
+export type ErasureEvent =
+  | ({ event: 'erasure.requested'; reference: string; reason: string; apiKeyId: string } & ErasureContext)
+  | ({ event: 'erasure.keys_destroyed'; transferIds: string[]; cancelledTransferIds: string[] } & ErasureContext)
+  | ({ event: 'erasure.supplier_asked'; transferIds: string[]; attempt: number } & ErasureRecipient)
+  | ({ event: 'erasure.supplier_answered'; status: string; reason: string; records: { transferId: string; status: string }[] } & ErasureRecipient)
+  | ({ event: 'erasure.completed' } & ErasureContext);
 
 /** What is stored and hashed: the event plus its schema version and time. */
 export type ShareEntry = ShareEvent & { v: 1; at: string };

@@ -27,8 +27,11 @@ const maxReferenceLength = 200;
 /** An operation's name; the lookahead bounds the pattern's work on long text (Ajv tries every rule, maxLength does not stop the pattern). */
 export const operationPattern = '^(?=.{3,64}$)[a-z]+(\\.[a-z_]+)+$';
 
+/** A reference people file and read back (an order, a consent, an erasure request): printable and bounded. */
+export const referenceSchema = { type: 'string', maxLength: maxReferenceLength, format: 'printable' };
+
 /** A subject id, as a transfer request gives it and a filter names it. */
-export const subjectIdSchema = { type: 'string', maxLength: maxReferenceLength, format: 'printable' };
+export const subjectIdSchema = referenceSchema;
 
 export const envelopeSchema = {
   type: 'object',
@@ -48,7 +51,7 @@ export const envelopeSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['type'],
-      properties: { type: { enum: basisTypes }, reference: { type: 'string', maxLength: maxReferenceLength, format: 'printable' } },
+      properties: { type: { enum: basisTypes }, reference: referenceSchema },
       // The customer's order or consent must be named: it is the instruction the share rests on.
       if: { properties: { type: { enum: ['contract', 'consent'] } } },
       then: { required: ['reference'] },

@@ -23,7 +23,7 @@ export interface IntakeDependencies {
 }
 
 /** What `sgw_accept_transfers` answers for one item. */
-type Outcome = { outcome: 'created' | 'in_flight' } | { outcome: 'replay' | 'mismatch'; response: AcceptedTransfer; status: string };
+type Outcome = { outcome: 'created' | 'in_flight' | 'erasing' } | { outcome: 'replay' | 'mismatch'; response: AcceptedTransfer; status: string };
 
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 /**
@@ -128,6 +128,8 @@ export class Intake {
           return outcome.response;
         case 'mismatch':
           return new Problem(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was already used for a different request body; use a new key for a new transfer.');
+        case 'erasing':
+          return problems.conflict('subject-being-erased', 'Subject being erased', 'An erasure of this subject is running: none of its transfers is accepted until it has finished. Retry later.');
         default:
           return inFlightProblem();
       }

@@ -178,28 +178,55 @@ export async function cancelTransfer(db: Database, queues: DeliveryQueues, agree
         `The transfer is ${transfer.status}; only queued and failed transfers can be cancelled${transfer.status === 'unknown' ? ' (the supplier may hold an unknown one: retry it to find out)' : ''}.`,
       );
     }
-    await tx.query(
-      `update transfers set status = 'cancelled', wrapped_key = null, sealed_payload = null, next_attempt_at = null, updated_at = now() where id = $1`,
-      [transfer.id],
-    );
+    await cancelLocked(tx, queues, agreements, transfer, { apiKeyId: requester.apiKeyId });
     await tx.query(`insert into ops_actions (api_key_id, api_key_name, action, transfer_id) values ($1, $2, 'cancel', $3)`, [requester.apiKeyId, requester.apiKeyName, transfer.id]);
-    await appendShares(tx, [
-      {
-        event: 'transfer.cancelled',
-        transferId: transfer.id,
-        supplier: transfer.supplier,
-        recipient: agreements.get(transfer.supplier)?.legalName ?? transfer.supplier,
-        operation: transfer.operation,
-        subject: transfer.subjectHash,
-        previousStatus: transfer.status,
-        apiKeyId: requester.apiKeyId,
-      },
-    ]);
-    await removeJobs(queues, transfer.supplier, [transfer.id]);
     return transfer;
   });
   if (Object.keys(cancelled.deliveryState).length > 0) await enqueueQuietly(queues, [cancelled]);
   return (await findTransfer(db, id))!;
+}
+
+/** Why a transfer is cancelled: an ops key asked, or the subject's erasure (which the key started). */
+export interface CancelCause {
+  apiKeyId: string;
+  erasureId?: string;
+}
+
+/**
+ * Cancels the subject's queued and failed transfers (rows the caller's transaction locks) for its erasure:
+ * as `cancelTransfer` does, and with `gateway.payload_erased` as their last error. What earlier attempts
+ * left at a supplier is left to the erasure's supplier step. Answers the transfers cancelled.
+ */
+export async function cancelForErasure(tx: Queryable, queues: DeliveryQueues, agreements: Map<string, Agreement>, subjectHash: string, cause: Required<CancelCause>): Promise<TransferRecord[]> {
+  const rows = await tx.query<Record<string, unknown>>(`select ${transferColumns} from transfers where subject_hash = $1 and status = any($2) order by created_at, id for update`, [subjectHash, cancellableStatuses]);
+  const transfers = rows.map(toRecord);
+  for (const transfer of transfers) await cancelLocked(tx, queues, agreements, transfer, cause);
+  await tx.query(`update transfers set last_error_code = 'gateway.payload_erased', last_error_detail = $2, last_error_at = now() where id = any($1)`, [
+    transfers.map((transfer) => transfer.id),
+    'The subject was erased before the transfer was delivered: it will not be.',
+  ]);
+  return transfers;
+}
+
+/** The cancel itself, on a row the caller's transaction has locked and found cancellable. */
+async function cancelLocked(tx: Queryable, queues: DeliveryQueues, agreements: Map<string, Agreement>, transfer: TransferRecord, cause: CancelCause): Promise<void> {
+  await tx.query(
+    `update transfers set status = 'cancelled', wrapped_key = null, sealed_payload = null, next_attempt_at = null, updated_at = now() where id = $1`,
+    [transfer.id],
+  );
+  await appendShares(tx, [
+    {
+      event: 'transfer.cancelled',
+      transferId: transfer.id,
+      supplier: transfer.supplier,
+      recipient: agreements.get(transfer.supplier)?.legalName ?? transfer.supplier,
+      operation: transfer.operation,
+      subject: transfer.subjectHash,
+      previousStatus: transfer.status,
+      ...cause,
+    },
+  ]);
+  await removeJobs(queues, transfer.supplier, [transfer.id]);
 }
 
 async function lockTransfer(tx: Queryable, id: string): Promise<TransferRecord> {

@@ -54,6 +54,7 @@ test('documents every route the app serves, and every documented route exists', 
     intake: undefined as never,
     db: undefined as never,
     queues: undefined as never,
+    erasureQueues: undefined as never,
     suppliers: [],
     keys: undefined as never,
     readiness: undefined as never,
@@ -120,6 +121,10 @@ describe('answers match the documented schemas', () => {
     expectDocumented('post', '/v1/suppliers/{id}/resume', await api(gateway, 'POST', '/v1/suppliers/openprovider/resume', ops));
     expectDocumented('get', '/v1/shares', await api(gateway, 'GET', `/v1/shares?subject=${body.subject.id}`, { token: gateway.keys.privacy }));
     expectDocumented('get', '/v1/shares/verify', await api(gateway, 'GET', '/v1/shares/verify', { token: gateway.keys.privacy }));
+    const erasure = await api(gateway, 'POST', `/v1/subjects/${body.subject.id}/erasure`, { token: gateway.keys.privacy, body: { reference: 'ticket-doc', reason: 'consent_withdrawn' } });
+    expectDocumented('post', '/v1/subjects/{id}/erasure', erasure);
+    expectDocumented('get', '/v1/erasures/{id}', await api(gateway, 'GET', `/v1/erasures/${erasure.json.id}`, { token: gateway.keys.privacy }));
+    expectDocumented('post', '/v1/subjects/{id}/erasure', await api(gateway, 'POST', `/v1/subjects/${body.subject.id}/erasure`, { token: gateway.keys.privacy, body: { reference: 'ticket-doc', reason: 'consent_withdrawn' } }));
     expectDocumented('get', '/healthz', await api(gateway, 'GET', '/healthz'));
     expectDocumented('get', '/readyz', await api(gateway, 'GET', '/readyz'));
     expectDocumented('get', '/metrics', await api(gateway, 'GET', '/metrics'));

@@ -1,6 +1,6 @@
-import { type DeliveryContext, type DeliveryResult, SupplierContractError, sha256Hex } from '../../../src/connector-kit';
+import { type DeliveryContext, type DeliveryResult, type RecordErasure, type SubjectRecord, SupplierContractError, sha256Hex } from '../../../src/connector-kit';
 import type { OpenproviderClient } from '../client';
-import { type Registrant, discardCustomers, ownerHandleFor } from '../customers';
+import { type CallContext, type Registrant, discardCustomers, eraseCustomers, ownerHandleFor } from '../customers';
 
 /** `$id` of the agreed request schema (schemas/openprovider/v1/domain.register.request.schema.json). */
 export const DOMAIN_REGISTER_SCHEMA_ID =
@@ -70,6 +70,11 @@ export async function deliverDomainRegister(
   return { supplierReference: String(id), sentDigest: sha256Hex(Buffer.concat([customerBytes, domainBytes])) };
 }
 
+/** Erases what a transfer left at Openprovider: its owner handle, unless a registered domain still needs it (see eraseCustomers). */
+export async function eraseDomainRegister(client: OpenproviderClient, record: SubjectRecord, ctx: CallContext): Promise<RecordErasure> {
+  return eraseCustomers(client, async (handle) => (await standingDomains(client, { contact_handle: handle }, ctx)).length, record, ctx);
+}
+
 /** Removes the owner handle of a transfer that will not be delivered (see discardCustomers). */
 export async function discardDomainRegister(client: OpenproviderClient, ctx: DeliveryContext): Promise<void> {
   const ownsStandingDomain = async (handle: string) => (await standingDomains(client, { contact_handle: handle }, ctx)).length > 0;
@@ -89,7 +94,7 @@ interface ListedDomain {
 const goneStatuses = new Set(['DEL', 'FAI']);
 
 /** The account's domains that match `filter` and stand (not deleted, not failed). */
-async function standingDomains(client: OpenproviderClient, filter: Record<string, string>, ctx: DeliveryContext): Promise<ListedDomain[]> {
+async function standingDomains(client: OpenproviderClient, filter: Record<string, string>, ctx: CallContext): Promise<ListedDomain[]> {
   const listed = await client.call<{ results?: ListedDomain[]; total?: number }>({
     method: 'GET',
     path: '/domains',

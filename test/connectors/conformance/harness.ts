@@ -1,6 +1,6 @@
 // Test-only: what the conformance suite's tests share (see conformance.ts).
 import { randomUUID } from 'node:crypto';
-import type { Connector, ConnectorDefinition, DeliveryContext, DeliveryState } from '../../../src/connector-kit';
+import type { Connector, ConnectorDefinition, DeliveryContext, DeliveryState, RecordErasure, SubjectRecord } from '../../../src/connector-kit';
 import { ConnectorError } from '../../../src/connector-kit';
 
 /**
@@ -36,6 +36,8 @@ export interface ConformanceFixture<Config> {
   clearFaults(): Promise<void>;
   /** Ids of every record the sandbox holds with a subject's data in it (Openprovider: customer handles). */
   subjectRecords(): Promise<string[]>;
+  /** What the supplier answers when asked to erase a delivered record: `retained` where it must keep the data (Openprovider: a registered domain's registrant). */
+  erasureOfDelivered: 'completed' | 'retained';
   stop(): Promise<void>;
 }
 
@@ -131,6 +133,19 @@ export class ConformanceHarness<Config> {
         return ctx;
       },
     };
+  }
+
+  /** The gateway's record of what `transfer` left at the supplier, as the erasure step hands it to `erase`. */
+  recordOf(transfer: SimulatedTransfer, operation: string, supplierReference: string | null = null): SubjectRecord {
+    return { transferId: transfer.transferId, operation, supplierReference, state: transfer.state };
+  }
+
+  /** `connector.erase`, its answers kept for the personal-value check. */
+  async erase(connector: Connector, records: SubjectRecord[]): Promise<RecordErasure[]> {
+    const log = (message: string, fields?: Record<string, unknown>) => this.evidence.push(JSON.stringify({ message, fields }));
+    const answers = await connector.erase(records, { signal: new AbortController().signal, erasureId: randomUUID(), log: { debug: log, info: log, warn: log, error: log } });
+    this.evidence.push(JSON.stringify(answers));
+    return answers;
   }
 
   /** The connector-kit error `action` must fail with. */

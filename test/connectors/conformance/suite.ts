@@ -86,11 +86,51 @@ export function describeConnectorConformance<Config>(name: string, setup: Confor
     describeFaultConformance(harness);
     describeDeliveryStateConformance(harness);
 
-    it('answers erasure with a known status and an explanation', async () => {
-      const records = [{ operation: Object.keys(definition.operations)[0], supplierReference: 'conformance-1' }];
-      const answer = await harness.open().erase(records, harness.transfer().attempt());
-      expect(['erased', 'requested', 'not_supported']).toContain(answer.status);
-      expect(answer.detail.trim()).not.toBe('');
+    describe.each(Object.keys(definition.operations))('operation %s: erase', (operation) => {
+      it('what a refused delivery left is erased (completed; not_found when it left nothing), and nothing of it stays; asked again, not_found', async () => {
+        const before = await harness.fixture.subjectRecords();
+        const connector = harness.open();
+        const transfer = harness.transfer();
+        await harness.failureOf(connector.deliver(operation, harness.rejectedFor(operation).payload, transfer.attempt()));
+        const left = await harness.recordsAddedSince(before);
+
+        const [answer] = await harness.erase(connector, [harness.recordOf(transfer, operation)]);
+        expect(answer).toEqual({ transferId: transfer.transferId, status: left.length > 0 ? 'completed' : 'not_found', reason: expect.stringMatching(/\S/) });
+        expect(await harness.recordsAddedSince(before)).toEqual([]);
+        expect(await harness.erase(connector, [harness.recordOf(transfer, operation)])).toEqual([{ transferId: transfer.transferId, status: 'not_found', reason: expect.stringMatching(/\S/) }]);
+      });
+
+      it("a delivered record is erased or retained as the supplier must, retained with the supplier's reason; one answer per record, in order", async () => {
+        const before = await harness.fixture.subjectRecords();
+        const connector = harness.open();
+        const [delivered, neverSent] = [harness.transfer(), harness.transfer()];
+        const payload = harness.payloadFor(operation);
+        const { supplierReference } = await connector.deliver(operation, payload, delivered.attempt());
+        const held = await harness.recordsAddedSince(before);
+
+        const answers = await harness.erase(connector, [harness.recordOf(delivered, operation, supplierReference), harness.recordOf(neverSent, operation)]);
+        const expected = harness.fixture.erasureOfDelivered;
+        expect(answers).toEqual([
+          { transferId: delivered.transferId, status: expected, reason: expect.stringMatching(/\S/) },
+          { transferId: neverSent.transferId, status: 'not_found', reason: expect.stringMatching(/\S/) },
+        ]);
+        // Retained stays, untouched, with the delivery it serves; completed is gone.
+        expect(await harness.recordsAddedSince(before)).toEqual(expected === 'retained' ? held : []);
+        if (expected === 'retained') await expect(connector.lookup(operation, payload, delivered.attempt())).resolves.toEqual({ supplierReference });
+      });
+
+      it("erasing one subject's record leaves another subject's records alone", async () => {
+        const connector = harness.open();
+        const [erased, other] = [harness.transfer(), harness.transfer()];
+        await harness.failureOf(connector.deliver(operation, harness.rejectedFor(operation).payload, erased.attempt()));
+        const before = await harness.fixture.subjectRecords();
+        await connector.deliver(operation, harness.payloadFor(operation), other.attempt());
+        const others = await harness.recordsAddedSince(before);
+
+        await harness.erase(connector, [harness.recordOf(erased, operation)]);
+        expect(others.length).toBeGreaterThan(0);
+        for (const record of others) expect(await harness.fixture.subjectRecords()).toContain(record);
+      });
     });
   });
 }

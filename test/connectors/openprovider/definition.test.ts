@@ -4,7 +4,6 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { connectors, getConnectorDefinition } from '../../../connectors';
 import { openprovider } from '../../../connectors/openprovider/connector';
-import { recordingContext } from './support/payloads';
 
 const validateConfig = addFormats(new Ajv2020({ allErrors: true })).compile(openprovider.configSchema);
 const withBaseUrl = (baseUrl: string) => ({ baseUrl, username: 'reseller', password: 'secret' });
@@ -48,12 +47,6 @@ describe('openprovider definition', () => {
     expect(validateConfig({ ...valid, timeoutMs: 20_000 })).toBe(true);
   });
 
-  it('answers erasure honestly: Openprovider keeps registrant data while the domain exists', async () => {
-    const connector = openprovider.create(withBaseUrl('https://api.openprovider.eu/v1beta'));
-    const answer = await connector.erase([{ operation: 'domain.register', supplierReference: '1000001' }], recordingContext());
-    expect(answer.status).toBe('not_supported');
-    expect(answer.detail).toMatch(/delete the domain or change its owner/);
-  });
 });
 
 describe('connector registry', () => {
