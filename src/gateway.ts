@@ -81,6 +81,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
         suppliers: configured,
         keys: new ApiKeyStore(env.apiKeysFile),
         subjectHashKey: env.subjectHashKey,
+        masterKey: env.masterKey,
         log,
         dashboardSessionKey: dashboardSessionKey(env.masterKey),
         ...monitoring,

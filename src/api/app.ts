@@ -13,7 +13,10 @@ import { countRequests, monitoringRoutes, type MonitoringDependencies } from './
 import { openApiDocument } from './openapi';
 import { noQueryParameters } from './query';
 import { refuseWhileUnready } from './readiness';
+import { consultationsRouter } from './routes/consultations';
+import { processingRecordRouter } from './routes/processing-record';
 import { sharesRouter } from './routes/shares';
+import { subjectsRouter } from './routes/subjects';
 import { suppliersRouter, type ConfiguredSupplier } from './routes/suppliers';
 import { transfersRouter } from './routes/transfers';
 
@@ -24,12 +27,14 @@ export interface AppDependencies extends MonitoringDependencies {
   suppliers: ConfiguredSupplier[];
   keys: ApiKeyStore;
   subjectHashKey: Buffer;
+  /** Opens a subject's sealed payloads for its export. */
+  masterKey: Buffer;
   log: winston.Logger;
   /** Signs dashboard sessions (`dashboardSessionKey`). */
   dashboardSessionKey: Buffer;
 }
 
-export function createApp({ intake, db, queues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, log, dashboardSessionKey }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, masterKey, log, dashboardSessionKey }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -66,6 +71,10 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, metr
   app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])), metrics));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
+  const agreements = new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]));
+  app.use('/v1/subjects', subjectsRouter({ db, agreements, masterKey, subjectHashKey }));
+  app.use('/v1/consultations', consultationsRouter(db));
+  app.use('/v1/record-of-processing', processingRecordRouter(agreements));
   app.use((_req, _res) => {
     throw problems.notFound('No such resource; the README lists the API.');
   });
