@@ -60,7 +60,8 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, metr
   );
   app.use(monitoringRoutes({ readiness, metrics, metricsToken }));
 
-  const document = openApiDocument(new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])));
+  const agreements = new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]));
+  const document = openApiDocument(agreements);
   app.get('/openapi.json', noQueryParameters, (_req, res) => {
     res.json(document);
   });
@@ -68,10 +69,9 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, metr
   // Who is calling comes first: a caller without a valid key learns nothing else about its request.
   app.use('/v1', authenticate(keys));
   app.use(refuseWhileUnready(readiness));
-  app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])), metrics));
+  app.use('/v1/transfers', transfersRouter(intake, db, queues, agreements, metrics));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
-  const agreements = new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]));
   app.use('/v1/subjects', subjectsRouter({ db, agreements, masterKey, subjectHashKey }));
   app.use('/v1/consultations', consultationsRouter(db));
   app.use('/v1/record-of-processing', processingRecordRouter(agreements));
