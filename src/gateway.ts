@@ -90,6 +90,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
         suppliers: configured,
         keys: new ApiKeyStore(env.apiKeysFile),
         subjectHashKey: env.subjectHashKey,
+        masterKey: env.masterKey,
         log,
         dashboardSessionKey: pageSessionKey(env.masterKey, 'dashboard'),
         ...monitoring,

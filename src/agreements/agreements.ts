@@ -24,6 +24,12 @@ export interface AgreementFile {
   country: string;
   purposes: Record<string, { description: string; bases: BasisType[] }>;
   operations: Record<string, { schema: string; purposes: string[] }>;
+  /** Whose data the supplier receives (GDPR Art. 30(1)(c)), in words: "customers who order a domain name". */
+  subjectCategories: string[];
+  /** How long the supplier keeps the data: an ISO 8601 duration after an event (Art. 30(1)(f)). */
+  retention: { period: string; after: string };
+  /** For a supplier outside the EEA: the Art. 45/46 ground of the transfer (an adequacy decision, standard contractual clauses). */
+  transferSafeguard?: string;
 }
 
 export interface AgreedOperation {
@@ -42,7 +48,7 @@ export interface Agreement extends Omit<AgreementFile, 'operations'> {
 const agreementSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['supplier', 'legalName', 'role', 'agreementReference', 'validFrom', 'validUntil', 'country', 'purposes', 'operations'],
+  required: ['supplier', 'legalName', 'role', 'agreementReference', 'validFrom', 'validUntil', 'country', 'purposes', 'operations', 'subjectCategories', 'retention'],
   properties: {
     supplier: { type: 'string' },
     legalName: { type: 'string', minLength: 1 },
@@ -69,6 +75,14 @@ const agreementSchema = {
         properties: { schema: { type: 'string' }, purposes: { type: 'array', minItems: 1, items: { type: 'string' } } },
       },
     },
+    subjectCategories: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['period', 'after'],
+      properties: { period: { type: 'string', format: 'duration' }, after: { type: 'string', minLength: 1 } },
+    },
+    transferSafeguard: { type: 'string', minLength: 1 },
   },
 };
 // Agreement files are configuration: unknown keys are mistakes to report, so a strict instance checks them.
@@ -88,6 +102,9 @@ export function loadAgreements(schemasDir: string): Map<string, Agreement> {
     const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (!validateAgreementFile(raw)) throw new Error(`${file}: ${strictAjv.errorsText(validateAgreementFile.errors)}`);
     if (raw.supplier !== supplier) throw new Error(`${file}: supplier must be "${supplier}", the folder name`);
+    if (!isInEea(raw.country) && !raw.transferSafeguard) {
+      throw new Error(`${file}: country ${raw.country} is outside the EEA: name the transfer's safeguard in transferSafeguard (GDPR Art. 45, 46)`);
+    }
     const ownSchemaIds = new Set<string>();
     for (const schemaFile of schemaFiles(path.join(schemasDir, supplier))) {
       const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
@@ -108,6 +125,12 @@ export function loadAgreements(schemasDir: string): Map<string, Agreement> {
   }
   return agreements;
 }
+
+/** The European Economic Area: the EU's 27 member states, Iceland, Liechtenstein and Norway. */
+const eeaCountries = new Set('AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO'.split(' '));
+
+/** Whether data sent to a supplier in `country` (ISO 3166-1 alpha-2) stays in the EEA; else the transfer needs a safeguard. */
+export const isInEea = (country: string) => eeaCountries.has(country);
 
 /** `v<N>/*.schema.json` under a supplier's folder. */
 function schemaFiles(supplierDir: string): string[] {

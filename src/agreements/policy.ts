@@ -10,10 +10,15 @@ export class Refusal extends Problem {
   }
 }
 
+/** Whether the agreement is in force on `now`'s day (UTC), validFrom and validUntil included. */
+export function inForce(agreement: Agreement, now = new Date()): boolean {
+  const today = now.toISOString().slice(0, 10);
+  return today >= agreement.validFrom && today <= agreement.validUntil;
+}
+
 /** No share without an instruction or consent the agreement covers (docs/architecture.md, "The promises"). */
 export function checkPolicy(agreement: Agreement, operation: string, purpose: string, basisType: BasisType, now = new Date()): void {
-  const today = now.toISOString().slice(0, 10);
-  if (today < agreement.validFrom || today > agreement.validUntil) {
+  if (!inForce(agreement, now)) {
     throw new Refusal('agreement-not-in-force', `The agreement with ${agreement.supplier} is in force from ${agreement.validFrom} to ${agreement.validUntil}.`);
   }
   const agreedPurpose = agreement.purposes[purpose];

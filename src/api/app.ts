@@ -14,8 +14,11 @@ import { countRequests, monitoringRoutes, type MonitoringDependencies } from './
 import { openApiDocument } from './openapi';
 import { noQueryParameters } from './query';
 import { refuseWhileUnready } from './readiness';
+import { consultationsRouter } from './routes/consultations';
 import { erasuresRouter } from './routes/erasures';
+import { processingRecordRouter } from './routes/processing-record';
 import { sharesRouter } from './routes/shares';
+import { subjectsRouter } from './routes/subjects';
 import { suppliersRouter, type ConfiguredSupplier } from './routes/suppliers';
 import { transfersRouter } from './routes/transfers';
 
@@ -27,12 +30,14 @@ export interface AppDependencies extends MonitoringDependencies {
   suppliers: ConfiguredSupplier[];
   keys: ApiKeyStore;
   subjectHashKey: Buffer;
+  /** Opens a subject's sealed payloads for its export. */
+  masterKey: Buffer;
   log: winston.Logger;
   /** Signs dashboard sessions (`dashboardSessionKey`). */
   dashboardSessionKey: Buffer;
 }
 
-export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, log, dashboardSessionKey }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, masterKey, log, dashboardSessionKey }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -58,7 +63,8 @@ export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, 
   );
   app.use(monitoringRoutes({ readiness, metrics, metricsToken }));
 
-  const document = openApiDocument(new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])));
+  const agreements = new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]));
+  const document = openApiDocument(agreements);
   app.get('/openapi.json', noQueryParameters, (_req, res) => {
     res.json(document);
   });
@@ -66,10 +72,13 @@ export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, 
   // Who is calling comes first: a caller without a valid key learns nothing else about its request.
   app.use('/v1', authenticate(keys));
   app.use(refuseWhileUnready(readiness));
-  app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])), metrics));
+  app.use('/v1/transfers', transfersRouter(intake, db, queues, agreements, metrics));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
   app.use('/v1/shares', sharesRouter(db, subjectHashKey));
-  app.use('/v1', erasuresRouter({ db, queues, erasureQueues, agreements: new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])), metrics, subjectHashKey }));
+  app.use('/v1', erasuresRouter({ db, queues, erasureQueues, agreements, metrics, subjectHashKey }));
+  app.use('/v1/subjects', subjectsRouter({ db, agreements, masterKey, subjectHashKey }));
+  app.use('/v1/consultations', consultationsRouter(db));
+  app.use('/v1/record-of-processing', processingRecordRouter(agreements));
   app.use((_req, _res) => {
     throw problems.notFound('No such resource; the README lists the API.');
   });

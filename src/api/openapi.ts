@@ -2,9 +2,12 @@ import type { Agreement } from '../agreements/agreements';
 import { envelopeSchema } from '../transfers/envelope';
 import { transferStatuses } from '../transfers/operations';
 import type { ApiRole } from './api-keys';
+import { privacySchemas } from './openapi-privacy';
+import { dateTime, nullable, ref, strings, type Schema } from './openapi-schemas';
 import type { QueryParameters } from './query';
+import { consultationQuery } from './routes/consultations';
 import { erasureRequestSchema } from './routes/erasures';
-import { shareQuery } from './routes/shares';
+import { shareQuery, subjectParameter } from './routes/shares';
 import { bulkRetrySchema, transferListQuery } from './routes/transfers';
 
 /**
@@ -14,12 +17,6 @@ import { bulkRetrySchema, transferListQuery } from './routes/transfers';
  * app serves against `routes`.
  */
 
-type Schema = Record<string, unknown>;
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const nullable = (schema: Schema) => ({ anyOf: [schema, { type: 'null' }] });
-const dateTime = { type: 'string', format: 'date-time' };
-const strings = { type: 'array', items: { type: 'string' } };
 
 const schemas: Record<string, Schema> = {
   Problem: {
@@ -186,6 +183,7 @@ const schemas: Record<string, Schema> = {
       },
     },
   },
+  ...privacySchemas,
   Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
   Readiness: {
     type: 'object',
@@ -199,6 +197,8 @@ interface Answer {
   schema?: Schema;
   /** Default application/json. */
   type?: string;
+  /** The same answer in other media types, by content negotiation. */
+  alternatives?: Record<string, Schema>;
 }
 
 export interface RouteDocument {
@@ -208,6 +208,8 @@ export interface RouteDocument {
   summary: string;
   /** The roles that may call it besides admin; `public` needs no key. */
   roles: ApiRole[] | 'public';
+  /** Admin may not call it either (it answers with personal data). */
+  withoutAdmin?: true;
   query?: QueryParameters;
   body?: Schema;
   answers: Record<number, Answer>;
@@ -245,7 +247,31 @@ export const routes: RouteDocument[] = [
   { method: 'get', path: '/v1/suppliers/{id}', summary: 'One supplier', roles: ['ops'], answers: { 200: json('Supplier', 'The supplier.') } },
   { method: 'post', path: '/v1/suppliers/{id}/pause', summary: "Pause the supplier's deliveries; intake goes on queuing; no body", roles: ['ops'], answers: { 200: json('Supplier', 'Paused.') } },
   { method: 'post', path: '/v1/suppliers/{id}/resume', summary: "Resume the supplier's deliveries; no body", roles: ['ops'], answers: { 200: json('Supplier', 'Resumed.') } },
-  { method: 'get', path: '/v1/shares', summary: 'The shares log, filtered; every read is recorded', roles: ['privacy'], query: shareQuery, answers: { 200: json('ShareList', 'One page, oldest first.') } },
+  {
+    method: 'get',
+    path: '/v1/shares',
+    summary: 'The shares log, filtered; as CSV with Accept: text/csv or format=csv (every matching entry, streamed, not paged); every read is recorded',
+    roles: ['privacy'],
+    query: shareQuery,
+    answers: { 200: { ...json('ShareList', 'One page, oldest first; or CSV, RFC 4180, with a header line.'), alternatives: { 'text/csv': { type: 'string' } } } },
+  },
+  {
+    method: 'get',
+    path: '/v1/subjects/{subjectId}/disclosures',
+    summary: 'Every share of the subject, by recipient (GDPR Art. 15(1)(c)); every read is recorded',
+    roles: ['privacy'],
+    answers: { 200: json('Disclosures', 'By recipient, in the order they first received data.') },
+  },
+  {
+    method: 'get',
+    path: '/v1/subjects/{subjectId}/export',
+    summary: 'The values sent about the subject, per transfer not erased (GDPR Art. 15(3)); privacy keys only, not admin; every read is recorded',
+    roles: ['privacy'],
+    withoutAdmin: true,
+    answers: { 200: json('SubjectExport', 'Oldest first.') },
+  },
+  { method: 'get', path: '/v1/consultations', summary: 'Who read the shares log, disclosures, exports and erasure statements, newest first', roles: [], query: consultationQuery, answers: { 200: json('ConsultationList', 'One page.') } },
+  { method: 'get', path: '/v1/record-of-processing', summary: 'The GDPR Art. 30(1) record, from the agreements', roles: ['privacy'], answers: { 200: json('ProcessingRecord', 'One activity per configured supplier.') } },
   { method: 'get', path: '/admin/login', summary: 'The dashboard login form', roles: 'public', answers: { 200: { description: 'A form that takes an ops or admin API key.', type: 'text/html', schema: { type: 'string' } } } },
   {
     method: 'post',
@@ -265,7 +291,7 @@ export const routes: RouteDocument[] = [
   { method: 'get', path: '/v1/shares/verify', summary: "Verify the shares log's hash chain", roles: ['privacy'], answers: { 200: json('Verification', 'The outcome.') } },
   {
     method: 'post',
-    path: '/v1/subjects/{id}/erasure',
+    path: '/v1/subjects/{subjectId}/erasure',
     summary: "Erase a subject: its data keys destroyed and pending transfers cancelled before the answer, then every supplier that received its data asked; 409 with the running one's Location while one runs",
     roles: ['privacy'],
     body: erasureRequestSchema,
@@ -277,10 +303,11 @@ export const routes: RouteDocument[] = [
 /** Whose id a path's {id} is, by the path's start. */
 const idOwners: [prefix: string, what: string][] = [
   ['/v1/suppliers', 'supplier'],
-  ['/v1/subjects', 'subject'],
   ['/v1/erasures', 'erasure'],
   ['/v1/transfers', 'transfer'],
 ];
+
+const rolesOf = (roles: ApiRole[]) => ({ description: `Roles: ${roles.join(', ')}.`, 'x-roles': roles });
 
 /** The document, with each configured supplier's agreed payload schemas. */
 export function openApiDocument(agreements: Map<string, Agreement>): Schema {
@@ -288,17 +315,21 @@ export function openApiDocument(agreements: Map<string, Agreement>): Schema {
   for (const route of routes) {
     const parameters = [
       ...(route.path.includes('{id}') ? [idParameter(idOwners.find(([prefix]) => route.path.startsWith(prefix))![1])] : []),
+      ...(route.path.includes('{subjectId}') ? [{ name: 'subjectId', in: 'path', required: true, description: "The customer's id, as transfer requests give it.", schema: subjectParameter.schema }] : []),
       ...Object.entries(route.query ?? {}).map(([name, parameter]) => ({ name, in: 'query', required: false, description: `Must be ${parameter.expected}.`, schema: parameter.schema })),
       ...(route.path === '/v1/transfers' && route.method === 'post' ? [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 200 } }] : []),
     ];
     const responses: Record<string, Schema> = Object.fromEntries(
-      Object.entries(route.answers).map(([status, answer]) => [status, { description: answer.description, content: { [answer.type ?? 'application/json']: { schema: answer.schema ?? {} } } }]),
+      Object.entries(route.answers).map(([status, answer]) => {
+        const content = { [answer.type ?? 'application/json']: { schema: answer.schema ?? {} }, ...Object.fromEntries(Object.entries(answer.alternatives ?? {}).map(([type, schema]) => [type, { schema }])) };
+        return [status, { description: answer.description, content }];
+      }),
     );
     responses.default = { description: 'A problem: 400/422 for bad input (with JSON pointers), 401, 403, 404, 409, 503.', content: { 'application/problem+json': { schema: ref('Problem') } } };
     paths[route.path] ??= {};
     paths[route.path][route.method] = {
       summary: route.summary,
-      ...(route.roles === 'public' ? { security: [] } : { description: `Roles: ${[...route.roles, 'admin'].join(', ')}.`, 'x-roles': [...route.roles, 'admin'] }),
+      ...(route.roles === 'public' ? { security: [] } : rolesOf([...route.roles, ...(route.withoutAdmin ? [] : ['admin' as const])])),
       ...(parameters.length && { parameters }),
       ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }),
       responses,

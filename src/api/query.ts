@@ -95,3 +95,6 @@ export const cursorParameter = <T>(decode: (text: string) => T | undefined): Que
   expected: 'a cursor this API gave out',
   parse: (value) => decode(Buffer.from(value as string, 'base64url').toString()),
 });
+
+/** A cursor holding the last id or sequence number of the page before. */
+export const sequenceCursor = cursorParameter((text) => (/^[1-9][0-9]{0,14}$/.test(text) ? Number(text) : undefined));

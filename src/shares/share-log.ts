@@ -12,10 +12,8 @@ interface Row {
   hash: string;
 }
 
-export interface LoggedShare extends Record<string, unknown> {
-  seq: number;
-  hash: string;
-}
+/** An entry as read back: the stored entry with its place in the chain. */
+export type LoggedShare = ShareEntry & { seq: number; hash: string };
 
 export interface ShareFilter {
   subjectHash?: string;
@@ -73,6 +71,20 @@ export async function listShares(db: Queryable, filter: ShareFilter): Promise<Lo
     params,
   );
   return rows.map((row) => ({ seq: Number(row.seq), ...row.entry, hash: row.hash }));
+}
+
+/**
+ * Every entry the filter matches, oldest first, read page by page (each page after the last seq of the one
+ * before): however long the log, the caller holds one page at a time.
+ */
+export async function* eachShare(db: Queryable, filter: Omit<ShareFilter, 'afterSeq' | 'limit'>, pageSize = 1000): AsyncGenerator<LoggedShare> {
+  let afterSeq: number | undefined;
+  for (;;) {
+    const page = await listShares(db, { ...filter, afterSeq, limit: pageSize });
+    yield* page;
+    if (page.length < pageSize) return;
+    afterSeq = page.at(-1)!.seq;
+  }
 }
 
 /**

@@ -35,6 +35,8 @@ function fixture(change: (agreement: Record<string, any>, schema: Record<string,
       customer_research: { description: 'Not for this operation', bases: ['consent'] },
     },
     operations: { 'debt.collect': { schema: schemaId, purposes: ['debt_collection'] } },
+    subjectCategories: ['Customers with an unpaid invoice'],
+    retention: { period: 'P7Y', after: 'the debt is settled' },
   };
   change(agreement, schema);
   mkdirSync(path.join(dir, supplier, 'v1'), { recursive: true });
@@ -50,6 +52,11 @@ describe('loadAgreements', () => {
     const operation = acme.operations.get('debt.collect')!;
     expect(operation.purposes).toEqual(['debt_collection']);
     expect(operation.validate({ amountCents: 1250 })).toBe(true);
+  });
+
+  test('a supplier outside the EEA loads with the safeguard of its transfer', () => {
+    const dir = fixture((agreement) => Object.assign(agreement, { country: 'CH', transferSafeguard: 'Adequacy decision 2000/518/EC (Switzerland)' }));
+    expect(loadAgreements(dir).get('acme')).toMatchObject({ country: 'CH', transferSafeguard: 'Adequacy decision 2000/518/EC (Switzerland)' });
   });
 
   test('the bundled agreements load', () => {
@@ -82,6 +89,11 @@ describe('loadAgreements', () => {
     ['an unknown basis', (agreement: Record<string, any>) => (agreement.purposes.debt_collection.bases = ['vital_interest']), /must be equal to one of the allowed values/],
     ['a date that is no date', (agreement: Record<string, any>) => (agreement.validUntil = '31-12-2026'), /validUntil must match format "date"/],
     ['a supplier other than its folder', (agreement: Record<string, any>) => (agreement.supplier = 'acme-bv'), /supplier must be "acme", the folder name/],
+    ['no categories of data subjects', (agreement: Record<string, any>) => delete agreement.subjectCategories, /must have required property 'subjectCategories'/],
+    ['an empty category of data subjects', (agreement: Record<string, any>) => (agreement.subjectCategories = ['']), /subjectCategories\/0 must NOT have fewer than 1 characters/],
+    ['a retention period that is no ISO 8601 duration', (agreement: Record<string, any>) => (agreement.retention.period = '7 years'), /retention\/period must match format "duration"/],
+    ['a retention without the event it runs from', (agreement: Record<string, any>) => delete agreement.retention.after, /must have required property 'after'/],
+    ['a supplier outside the EEA without a safeguard', (agreement: Record<string, any>) => (agreement.country = 'US'), /country US is outside the EEA: name the transfer's safeguard in transferSafeguard/],
   ])('%s in the agreement stops the load', (_case, change, message) => {
     expect(() => loadAgreements(fixture(change))).toThrow(message);
   });

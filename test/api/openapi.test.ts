@@ -59,6 +59,7 @@ test('documents every route the app serves, and every documented route exists', 
     keys: undefined as never,
     readiness: undefined as never,
     subjectHashKey: Buffer.alloc(32),
+    masterKey: Buffer.alloc(32),
     log: undefined as never,
     dashboardSessionKey: Buffer.alloc(32),
     metrics: undefined as never,
@@ -82,7 +83,9 @@ describe('answers match the documented schemas', () => {
   function expectDocumented(method: string, route: string, answer: ApiAnswer) {
     const operation = paths[route][method];
     const response = operation.responses[answer.status] ?? operation.responses.default;
-    const [type, { schema }] = Object.entries(response.content as Record<string, { schema: unknown }>)[0];
+    // The content of the answer's media type, where the route offers several.
+    const offered = Object.entries(response.content as Record<string, { schema: unknown }>);
+    const [type, { schema }] = offered.find(([type]) => answer.type.startsWith(type)) ?? offered[0];
     expect(answer.type).toContain(type);
     const validate = ajv.compile(schema as object);
     const valid = validate(type.includes('json') ? answer.json : answer.text);
@@ -122,9 +125,16 @@ describe('answers match the documented schemas', () => {
     expectDocumented('get', '/v1/shares', await api(gateway, 'GET', `/v1/shares?subject=${body.subject.id}`, { token: gateway.keys.privacy }));
     expectDocumented('get', '/v1/shares/verify', await api(gateway, 'GET', '/v1/shares/verify', { token: gateway.keys.privacy }));
     const erasure = await api(gateway, 'POST', `/v1/subjects/${body.subject.id}/erasure`, { token: gateway.keys.privacy, body: { reference: 'ticket-doc', reason: 'consent_withdrawn' } });
-    expectDocumented('post', '/v1/subjects/{id}/erasure', erasure);
+    expectDocumented('post', '/v1/subjects/{subjectId}/erasure', erasure);
     expectDocumented('get', '/v1/erasures/{id}', await api(gateway, 'GET', `/v1/erasures/${erasure.json.id}`, { token: gateway.keys.privacy }));
-    expectDocumented('post', '/v1/subjects/{id}/erasure', await api(gateway, 'POST', `/v1/subjects/${body.subject.id}/erasure`, { token: gateway.keys.privacy, body: { reference: 'ticket-doc', reason: 'consent_withdrawn' } }));
+    expectDocumented('post', '/v1/subjects/{subjectId}/erasure', await api(gateway, 'POST', `/v1/subjects/${body.subject.id}/erasure`, { token: gateway.keys.privacy, body: { reference: 'ticket-doc', reason: 'consent_withdrawn' } }));
+    expectDocumented('get', '/v1/shares', await api(gateway, 'GET', `/v1/shares?subject=${body.subject.id}&format=csv`, { token: gateway.keys.privacy }));
+    const subject = `/v1/subjects/${encodeURIComponent(body.subject.id)}`;
+    expectDocumented('get', '/v1/subjects/{subjectId}/disclosures', await api(gateway, 'GET', `${subject}/disclosures`, { token: gateway.keys.privacy }));
+    expectDocumented('get', '/v1/subjects/{subjectId}/export', await api(gateway, 'GET', `${subject}/export`, { token: gateway.keys.privacy }));
+    expectDocumented('get', '/v1/subjects/{subjectId}/export', await api(gateway, 'GET', '/v1/subjects/%07/export', { token: gateway.keys.privacy }));
+    expectDocumented('get', '/v1/consultations', await api(gateway, 'GET', '/v1/consultations?limit=2', { token: gateway.keys.admin }));
+    expectDocumented('get', '/v1/record-of-processing', await api(gateway, 'GET', '/v1/record-of-processing', { token: gateway.keys.privacy }));
     expectDocumented('get', '/healthz', await api(gateway, 'GET', '/healthz'));
     expectDocumented('get', '/readyz', await api(gateway, 'GET', '/readyz'));
     expectDocumented('get', '/metrics', await api(gateway, 'GET', '/metrics'));
@@ -132,5 +142,6 @@ describe('answers match the documented schemas', () => {
     expectDocumented('get', '/v1/transfers', await api(gateway, 'GET', '/v1/transfers?status=lost', ops));
     expectDocumented('post', '/v1/transfers/{id}/retry', await api(gateway, 'POST', `/v1/transfers/${accepted.json.id}/retry`, ops));
     expect(checked).toContain('post /v1/transfers/{id}/retry 409');
+    expect(checked).toContain('get /v1/subjects/{subjectId}/export 400');
   });
 });

@@ -16,6 +16,10 @@ const routes = () => [
   { method: 'GET', path: `/v1/transfers/${transferId}`, token: gateway.keys.ops },
   { method: 'GET', path: '/v1/shares', token: gateway.keys.privacy },
   { method: 'GET', path: '/v1/shares/verify', token: gateway.keys.privacy },
+  { method: 'GET', path: '/v1/subjects/cust-1/disclosures', token: gateway.keys.privacy },
+  { method: 'GET', path: '/v1/subjects/cust-1/export', token: gateway.keys.privacy },
+  { method: 'GET', path: '/v1/consultations', token: gateway.keys.admin },
+  { method: 'GET', path: '/v1/record-of-processing', token: gateway.keys.privacy },
   { method: 'GET', path: '/healthz', token: undefined },
   { method: 'GET', path: '/readyz', token: undefined },
 ];

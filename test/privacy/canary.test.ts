@@ -1,4 +1,4 @@
-import { api, canary, registerBody, startTestGateway, transferStatus, type ApiAnswer, type TestGateway } from '../support/gateway';
+import { api, canary, leakedCanaries, registerBody, startTestGateway, transferStatus, type ApiAnswer, type TestGateway } from '../support/gateway';
 import { monitorRedis, type RedisMonitor } from '../support/redis-monitor';
 import { redisDump, testRedisUrl, uniqueName } from '../support/services';
 
@@ -81,6 +81,16 @@ test('no canary value and no plain subject id appears in Redis, logs, answers, t
   const shares = await call('shares log', 200, 'GET', '/v1/shares', { token: gateway.keys.privacy });
   for (const subject of subjects) await call('shares-by-subject', 200, 'GET', `/v1/shares?subject=${encodeURIComponent(subject)}`, { token: gateway.keys.privacy });
   expect((await call('verification', 200, 'GET', '/v1/shares/verify', { token: gateway.keys.privacy })).json).toMatchObject({ ok: true });
+  await call('shares log as CSV', 200, 'GET', '/v1/shares?format=csv', { token: gateway.keys.privacy });
+  for (const subject of subjects) await call('disclosures', 200, 'GET', `/v1/subjects/${encodeURIComponent(subject)}/disclosures`, { token: gateway.keys.privacy });
+  await call('consultations', 200, 'GET', '/v1/consultations', { token: gateway.keys.admin });
+  await call('record of processing', 200, 'GET', '/v1/record-of-processing', { token: gateway.keys.privacy });
+  // The export is the one answer with values, by design, and so is not searched with the others: it holds
+  // exactly what was sent, and what the agreement withheld (date of birth, bank account) is not there.
+  const exported = await api(gateway, 'GET', `/v1/subjects/${encodeURIComponent(delivered.subject.id)}/export`, { token: gateway.keys.privacy });
+  expect(exported.status).toBe(200);
+  expect(exported.json.sent[0].data.registrant).toMatchObject({ firstName: canary.first, lastName: canary.last, email: canary.email });
+  expect(leakedCanaries(exported.text).sort()).toEqual([canary.email, canary.first, canary.last, canary.street].sort());
   expect(shares.json.items.map((entry: { event: string }) => entry.event).sort()).toEqual(
     ['delivery.attempted', 'delivery.attempted', 'delivery.failed', 'delivery.succeeded', 'transfer.refused'].sort(),
   );

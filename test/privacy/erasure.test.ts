@@ -183,7 +183,7 @@ test('an erasure of a subject no supplier received completes at once; bad input 
   expect(invalid.status).toBe(422);
   expect(invalid.json.errors.map((error: { pointer: string }) => error.pointer).sort()).toEqual(['/note', '/reason', '/reference']);
   const badPath = await erase('\u202ecust');
-  expect(badPath).toMatchObject({ status: 400, json: { errors: [{ pointer: '/path/id' }] } });
+  expect(badPath).toMatchObject({ status: 400, json: { errors: [{ pointer: '/path/subjectId' }] } });
   expect((await api(gateway, 'GET', `/v1/erasures/${nothing.json.id}?subject=x`, privacy())).status).toBe(400);
   expect((await statement('00000000-0000-4000-8000-000000000000')).status).toBe(404);
   expect((await statement('not-an-id')).status).toBe(404);

@@ -1,15 +1,15 @@
 import { Router, type Request } from 'express';
-import { subjectHash } from '../../crypto/sealing';
 import { problems } from '../../problem';
 import { recordConsultation, type Reader } from '../../shares/consultations';
 import type { Queryable } from '../../store';
 import { readErasureStatement, type ErasureStatement } from '../../subjects/erasure-statement';
 import { erasureReasons, startErasure, type ErasureDependencies, type ErasureRequest } from '../../subjects/erasures';
-import { referenceSchema, subjectIdSchema } from '../../transfers/envelope';
+import { referenceSchema } from '../../transfers/envelope';
 import { allow } from '../auth';
 import { jsonText, parseJsonBody } from '../json-body';
-import { noQueryParameters, readValue, textParameter } from '../query';
+import { noQueryParameters } from '../query';
 import { bodyAjv } from '../validators';
+import { subjectHashOf } from './subjects';
 
 export const erasureRequestSchema = {
   type: 'object',
@@ -22,17 +22,15 @@ export const erasureRequestSchema = {
 };
 
 const validateErasureRequest = bodyAjv.compile<ErasureRequest>(erasureRequestSchema);
-const subjectIdParameter = textParameter('a subject id (printable text, at most 200 characters)', subjectIdSchema);
 
 /** Erasure (GDPR Art. 17 and 19): start one for a subject, and read its outcome statement. Mounted at /v1. */
 export function erasuresRouter(deps: ErasureDependencies & { subjectHashKey: Buffer }): Router {
   const router = Router();
 
-  router.post('/subjects/:id/erasure', allow('privacy'), noQueryParameters, jsonText, async (req, res) => {
-    const subjectId = readValue(subjectIdParameter, String(req.params.id));
-    if (subjectId === undefined) throw problems.badRequest('The subject id in the path is invalid.', [{ pointer: '/path/id', detail: `must be ${subjectIdParameter.expected}` }]);
+  router.post('/subjects/:subjectId/erasure', allow('privacy'), noQueryParameters, jsonText, async (req, res) => {
+    const hashed = subjectHashOf(req, deps.subjectHashKey);
     const request = parseJsonBody(typeof req.body === 'string' ? req.body : '', validateErasureRequest, 'an erasure request');
-    const id = await startErasure(deps, readerOf(req), subjectHash(deps.subjectHashKey, subjectId), request);
+    const id = await startErasure(deps, readerOf(req), hashed, request);
     res.status(202).location(`/v1/erasures/${id}`).json(await consultStatement(deps.db, readerOf(req), id));
   });
 

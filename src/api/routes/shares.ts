@@ -1,25 +1,30 @@
 import { Router } from 'express';
 import { supplierIdPattern } from '../../agreements/agreements';
 import { subjectHash } from '../../crypto/sealing';
+import { problems } from '../../problem';
 import { recordConsultation } from '../../shares/consultations';
-import { listShares, verifyShareLog, type ShareFilter } from '../../shares/share-log';
+import { eachShare, listShares, verifyShareLog, type ShareFilter } from '../../shares/share-log';
+import { writeSharesCsv } from '../../shares/shares-csv';
 import type { Database } from '../../store';
 import { subjectIdSchema } from '../../transfers/envelope';
 import { allow } from '../auth';
-import { cursorParameter, dateParameter, integerParameter, noQueryParameters, readQuery, textParameter, type QueryValues } from '../query';
+import { dateParameter, enumParameter, integerParameter, noQueryParameters, readQuery, sequenceCursor, textParameter, type QueryValues } from '../query';
 
 const maxPageSize = 1000;
 
+// The subject id as transfer requests give it: other text matches no entry and is a mistake to point out.
+export const subjectParameter = textParameter('a subject id (printable text, at most 200 characters)', subjectIdSchema);
+
 export const shareQuery = {
-  // The subject id as transfer requests give it: other text matches no entry and is a mistake to point out.
-  subject: textParameter('a subject id (printable text, at most 200 characters)', subjectIdSchema),
+  subject: subjectParameter,
   // Checked like a transfer's supplier: text PostgreSQL cannot compare (a NUL) must be a 400, not a failed query.
   supplier: textParameter('a supplier id', { pattern: supplierIdPattern }),
   since: dateParameter,
   until: dateParameter,
   limit: integerParameter(1, maxPageSize),
-  // The last sequence number of the page before.
-  cursor: cursorParameter((text) => (/^[1-9][0-9]{0,14}$/.test(text) ? Number(text) : undefined)),
+  cursor: sequenceCursor,
+  // CSV also answers `Accept: text/csv`; the parameter is for links and browsers, which cannot set Accept.
+  format: enumParameter(['json', 'csv']),
 };
 
 export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
@@ -27,10 +32,20 @@ export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
   router.use(allow('privacy'));
 
   router.get('/', async (req, res) => {
-    const filter = shareFilter(readQuery(req, shareQuery), subjectHashKey);
+    const query = readQuery(req, shareQuery);
+    const csv = (query.format ?? (req.accepts(['application/json', 'text/csv']) === 'text/csv' ? 'csv' : 'json')) === 'csv';
+    if (csv) refusePaging(query);
+    const filter = shareFilter(query, subjectHashKey);
     // Reading the log is itself recorded: privacy staff can show who looked up whom.
     const { limit: _limit, afterSeq: _afterSeq, ...consulted } = filter;
     await recordConsultation(db, { apiKeyId: req.apiKey!.id, apiKeyName: req.apiKey!.name }, 'shares', consulted);
+    if (csv) {
+      res.attachment('shares.csv');
+      // A client that leaves mid-stream only ends the read early.
+      return writeSharesCsv(eachShare(db, consulted), res).catch((error: { code?: string }) => {
+        if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+      });
+    }
     const items = await listShares(db, filter);
     const nextCursor = items.length === filter.limit ? Buffer.from(String(items.at(-1)!.seq)).toString('base64url') : null;
     res.json({ items, nextCursor });
@@ -41,6 +56,17 @@ export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
   });
 
   return router;
+}
+
+/** CSV streams every entry the filters match: pages are the JSON answer's. */
+function refusePaging(query: QueryValues<typeof shareQuery>): void {
+  const paging = (['limit', 'cursor'] as const).filter((name) => query[name] !== undefined);
+  if (paging.length) {
+    throw problems.badRequest(
+      'CSV holds every entry the filters match: limit and cursor page the JSON answer only.',
+      paging.map((name) => ({ pointer: `/query/${name}`, detail: 'is not taken with CSV, which is not paged' })),
+    );
+  }
 }
 
 function shareFilter({ subject, supplier, since, until, limit, cursor }: QueryValues<typeof shareQuery>, subjectHashKey: Buffer): ShareFilter {

@@ -1,0 +1,47 @@
+import { Router, type Request } from 'express';
+import type { Agreement } from '../../agreements/agreements';
+import { subjectHash } from '../../crypto/sealing';
+import { problems } from '../../problem';
+import { recordConsultation } from '../../shares/consultations';
+import { subjectDisclosures } from '../../shares/disclosures';
+import type { Database } from '../../store';
+import { subjectExport } from '../../subjects/export';
+import { allow, allowOnly } from '../auth';
+import { noQueryParameters, readValue } from '../query';
+import { subjectParameter } from './shares';
+
+export interface SubjectsDependencies {
+  db: Database;
+  agreements: Map<string, Agreement>;
+  masterKey: Buffer;
+  subjectHashKey: Buffer;
+}
+
+/** What privacy staff answer a customer's access request with (GDPR Art. 15); each read is recorded, the subject hashed. */
+export function subjectsRouter({ db, agreements, masterKey, subjectHashKey }: SubjectsDependencies): Router {
+  const router = Router();
+  const reader = (req: Request) => ({ apiKeyId: req.apiKey!.id, apiKeyName: req.apiKey!.name });
+
+  router.get('/:subjectId/disclosures', allow('privacy'), noQueryParameters, async (req, res) => {
+    const hashed = subjectHashOf(req, subjectHashKey);
+    await recordConsultation(db, reader(req), 'disclosures', { subjectHash: hashed });
+    res.json(await subjectDisclosures(db, hashed, agreements));
+  });
+
+  // The one route that answers with personal values: privacy staff only, admin keys included.
+  router.get('/:subjectId/export', allowOnly('privacy'), noQueryParameters, async (req, res) => {
+    const hashed = subjectHashOf(req, subjectHashKey);
+    await recordConsultation(db, reader(req), 'export', { subjectHash: hashed });
+    const copy = await subjectExport(db, masterKey, hashed);
+    res.set('cache-control', 'no-store').json(copy);
+  });
+
+  return router;
+}
+
+/** The subject id of the path (`:subjectId`), checked as transfer requests check it, as its keyed hash. */
+export function subjectHashOf(req: Request, subjectHashKey: Buffer): string {
+  const subjectId = readValue(subjectParameter, String(req.params.subjectId));
+  if (subjectId === undefined) throw problems.badRequest('The subject id is invalid.', [{ pointer: '/path/subjectId', detail: `must be ${subjectParameter.expected}` }]);
+  return subjectHash(subjectHashKey, subjectId);
+}
