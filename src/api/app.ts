@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import type winston from 'winston';
 import { problems } from '../problem';
 import type { DeliveryQueues } from '../queue/queues';
+import type { CheckpointSigner } from '../shares/checkpoints';
 import type { Database } from '../store';
 import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
@@ -27,9 +28,11 @@ export interface AppDependencies extends MonitoringDependencies {
   log: winston.Logger;
   /** Signs dashboard sessions (`dashboardSessionKey`). */
   dashboardSessionKey: Buffer;
+  /** Signs heads of the shares log (SGW_LOG_SIGNING_KEY). */
+  checkpointSigner: CheckpointSigner;
 }
 
-export function createApp({ intake, db, queues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, log, dashboardSessionKey }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, log, dashboardSessionKey, checkpointSigner }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -65,7 +68,7 @@ export function createApp({ intake, db, queues, suppliers, keys, readiness, metr
   app.use(refuseWhileUnready(readiness));
   app.use('/v1/transfers', transfersRouter(intake, db, queues, new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement])), metrics));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
-  app.use('/v1/shares', sharesRouter(db, subjectHashKey));
+  app.use('/v1/shares', sharesRouter(db, subjectHashKey, checkpointSigner));
   app.use((_req, _res) => {
     throw problems.notFound('No such resource; the README lists the API.');
   });

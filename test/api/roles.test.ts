@@ -19,6 +19,8 @@ const grants: [method: string, path: string, allowed: ApiRole[]][] = [
   ['POST', '/v1/suppliers/nosuch/resume', ['ops', 'admin']],
   ['GET', '/v1/shares', ['privacy', 'admin']],
   ['GET', '/v1/shares/verify', ['privacy', 'admin']],
+  ['GET', '/v1/shares/checkpoint', ['privacy', 'admin']],
+  ['POST', '/v1/shares/checkpoint', ['privacy', 'admin']],
   ['GET', '/admin/queues', ['ops', 'admin']],
 ];
 const publicRoutes = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
