@@ -4,6 +4,7 @@ import type winston from 'winston';
 import { problems } from '../problem';
 import type { ErasureQueues } from '../queue/erasure-queues';
 import type { DeliveryQueues } from '../queue/queues';
+import type { CheckpointSigner } from '../shares/checkpoints';
 import type { Database } from '../store';
 import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
@@ -35,9 +36,11 @@ export interface AppDependencies extends MonitoringDependencies {
   log: winston.Logger;
   /** Signs dashboard sessions (`dashboardSessionKey`). */
   dashboardSessionKey: Buffer;
+  /** Signs heads of the shares log (SGW_LOG_SIGNING_KEY). */
+  checkpointSigner: CheckpointSigner;
 }
 
-export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, masterKey, log, dashboardSessionKey }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, masterKey, log, dashboardSessionKey, checkpointSigner }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -74,7 +77,7 @@ export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, 
   app.use(refuseWhileUnready(readiness));
   app.use('/v1/transfers', transfersRouter(intake, db, queues, agreements, metrics));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
-  app.use('/v1/shares', sharesRouter(db, subjectHashKey));
+  app.use('/v1/shares', sharesRouter(db, subjectHashKey, checkpointSigner));
   app.use('/v1', erasuresRouter({ db, queues, erasureQueues, agreements, metrics, subjectHashKey }));
   app.use('/v1/subjects', subjectsRouter({ db, agreements, masterKey, subjectHashKey }));
   app.use('/v1/consultations', consultationsRouter(db));
