@@ -146,11 +146,15 @@ export class Intake {
 
   /**
    * The rows in one statement. Should it fail for a reason of its own rather than an unreachable database,
-   * each row is tried alone, so that a row the database refuses fails only its own request.
+   * each row is tried alone, so that a row the database refuses fails only its own request. The statement runs
+   * in a transaction of its own so that its rollback, and with it the release of the rows' idempotency claims,
+   * is done before the rows are tried again: else a row could meet its own claim and read as in flight.
    */
   private async store(rows: TransferRow[]): Promise<(Outcome | Problem)[]> {
     try {
-      const [{ outcomes }] = await this.deps.db.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [JSON.stringify(rows)]);
+      const [{ outcomes }] = await this.deps.db.transaction((tx) =>
+        tx.query<{ outcomes: Outcome[] }>('select sgw_accept_transfers($1::jsonb) as outcomes', [JSON.stringify(rows)]),
+      );
       return outcomes;
     } catch (error) {
       if (error instanceof DatabaseUnavailableError) throw error;
