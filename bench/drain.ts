@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       SGW_QUEUE_PREFIX: prefix,
       SGW_MASTER_KEY: randomBytes(32).toString('base64'),
       SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
+      SGW_LOG_SIGNING_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
     });
     const bareWorker = startProcess('bench/bare-worker.ts', {

@@ -112,6 +112,7 @@ async function main(): Promise<void> {
       SGW_QUEUE_PREFIX: prefix,
       SGW_MASTER_KEY: randomBytes(32).toString('base64'),
       SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
+      SGW_LOG_SIGNING_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
     });
     console.log(`intake benchmark: ${connections} connections, ${rounds} rounds of ${durationSeconds} s, gateway on PostgreSQL`);

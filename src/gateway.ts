@@ -16,6 +16,7 @@ import { GatewayMetrics } from './metrics';
 import { ErasureQueues } from './queue/erasure-queues';
 import { connected, DeliveryQueues, producerConnection } from './queue/queues';
 import { watchRedis } from './queue/redis-watch';
+import { CheckpointSigner, startCheckpointWriter } from './shares/checkpoints';
 import { openDatabase, type Database } from './store';
 import { Intake } from './transfers/intake';
 import { DeliveryWorkers } from '../workers/delivery-worker';
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   log: winston.Logger;
   /** Tests give each file its own PostgreSQL schema. */
   databaseSchema?: string;
+  /** Tests sign the head of the shares log more often than every minute. */
+  checkpointIntervalMs?: number;
 }
 
 export interface Gateway {
@@ -38,7 +41,7 @@ export interface Gateway {
 }
 
 /** Wires the services for SGW_ROLE: the API, the delivery workers, or both. */
-export async function startGateway({ env, suppliers, connectorDefinition, log, databaseSchema }: GatewayOptions): Promise<Gateway> {
+export async function startGateway({ env, suppliers, connectorDefinition, log, databaseSchema, checkpointIntervalMs }: GatewayOptions): Promise<Gateway> {
   const { agreements, unconfigured } = configuredAgreements(suppliers, loadAgreements(schemasDir), connectorDefinition);
   for (const supplier of unconfigured) log.warn('supplier has an agreement but no entry in the suppliers file: its transfers are refused with 404', { supplier });
   const db = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, schema: databaseSchema });
@@ -74,6 +77,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   const readiness = new Readiness(redis, db);
   await readiness.start();
   const monitoring = { readiness, metrics, metricsToken: env.metricsToken };
+  const checkpointSigner = new CheckpointSigner(env.logSigningKey);
   const intake = env.role === 'worker' ? undefined : new Intake({ db, queues, agreements, masterKey: env.masterKey, subjectHashKey: env.subjectHashKey, metrics, log });
   const configured = suppliers.map((supplier) => ({
     id: supplier.id,
@@ -94,6 +98,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
         log,
         dashboardSessionKey: pageSessionKey(env.masterKey, 'dashboard'),
         privacySessionKey: pageSessionKey(env.masterKey, 'privacy'),
+        checkpointSigner,
         ...monitoring,
       })
     : createMonitoringApp({ ...monitoring, log });
@@ -111,6 +116,8 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
   });
 
   startWorkers();
+  const checkpoints = startCheckpointWriter(db, checkpointSigner, log, checkpointIntervalMs);
+  closers.push(() => checkpoints.stop());
   return {
     url,
     db,

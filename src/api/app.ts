@@ -4,6 +4,7 @@ import type winston from 'winston';
 import { problems } from '../problem';
 import type { ErasureQueues } from '../queue/erasure-queues';
 import type { DeliveryQueues } from '../queue/queues';
+import type { CheckpointSigner } from '../shares/checkpoints';
 import type { Database } from '../store';
 import type { Intake } from '../transfers/intake';
 import type { ApiKeyStore } from './api-keys';
@@ -39,9 +40,11 @@ export interface AppDependencies extends MonitoringDependencies {
   dashboardSessionKey: Buffer;
   /** Signs privacy page sessions (`pageSessionKey(masterKey, 'privacy')`). */
   privacySessionKey: Buffer;
+  /** Signs heads of the shares log (SGW_LOG_SIGNING_KEY). */
+  checkpointSigner: CheckpointSigner;
 }
 
-export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, masterKey, log, dashboardSessionKey, privacySessionKey }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, masterKey, log, dashboardSessionKey, privacySessionKey, checkpointSigner }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -51,7 +54,7 @@ export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, 
   // Pages for people, with the headers pages need; all else is the JSON API.
   const agreements = new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]));
   app.use(dashboardPath, dashboardRouter({ queues: suppliers.map((supplier) => queues.queue(supplier.id)), sessionKey: dashboardSessionKey, keys, readiness }));
-  app.use(privacyPath, privacyPageRouter({ db, queues, erasureQueues, agreements, metrics, subjectHashKey, sessionKey: privacySessionKey, keys, readiness }));
+  app.use(privacyPath, privacyPageRouter({ db, queues, erasureQueues, agreements, metrics, subjectHashKey, checkpointSigner, sessionKey: privacySessionKey, keys, readiness }));
   // JSON, never pages: the headers OWASP's REST Security Cheat Sheet asks of an API, not the ones for browsers rendering documents.
   app.use(
     helmet({
@@ -79,7 +82,7 @@ export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, 
   app.use(refuseWhileUnready(readiness));
   app.use('/v1/transfers', transfersRouter(intake, db, queues, agreements, metrics));
   app.use('/v1/suppliers', suppliersRouter(suppliers, queues));
-  app.use('/v1/shares', sharesRouter(db, subjectHashKey));
+  app.use('/v1/shares', sharesRouter(db, subjectHashKey, checkpointSigner));
   app.use('/v1', erasuresRouter({ db, queues, erasureQueues, agreements, metrics, subjectHashKey }));
   app.use('/v1/subjects', subjectsRouter({ db, agreements, masterKey, subjectHashKey }));
   app.use('/v1/consultations', consultationsRouter(db));

@@ -1,4 +1,5 @@
 import type { Agreement } from '../agreements/agreements';
+import { checkpointSchema } from '../shares/checkpoints';
 import { envelopeSchema } from '../transfers/envelope';
 import { transferStatuses } from '../transfers/operations';
 import type { ApiRole } from './api-keys';
@@ -110,12 +111,14 @@ const schemas: Record<string, Schema> = {
   ShareList: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('ShareEntry') }, nextCursor: nullable({ type: 'string' }) } },
   Verification: {
     type: 'object',
-    required: ['ok', 'entries', 'head', 'firstBadSeq'],
+    required: ['ok', 'entries', 'head', 'firstBadSeq', 'checkpoint', 'problem'],
     properties: {
       ok: { type: 'boolean' },
       entries: { type: 'integer' },
       head: nullable({ type: 'object', required: ['seq', 'hash'], properties: { seq: { type: 'integer' }, hash: { type: 'string' } } }),
-      firstBadSeq: nullable({ type: 'integer' }),
+      firstBadSeq: nullable({ type: 'integer', description: 'The first entry found bad; null when intact, or when the checkpoint itself is not signed by SGW_LOG_SIGNING_KEY.' }),
+      checkpoint: nullable({ type: 'object', required: ['seq', 'signedAt'], properties: { seq: { type: 'integer' }, signedAt: dateTime }, description: 'The latest signed head, which the log was held against.' }),
+      problem: nullable({ type: 'string', description: 'What is wrong; null when intact.' }),
     },
   },
   ErasureStatement: {
@@ -185,6 +188,7 @@ const schemas: Record<string, Schema> = {
     },
   },
   ...privacySchemas,
+  Checkpoint: { ...checkpointSchema, description: 'A signed head of the shares log (docs/shares-log.md, "Checkpoints"): keep it elsewhere, and verify against it with sgw shares verify --checkpoint.' },
   Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
   Readiness: {
     type: 'object',
@@ -291,7 +295,6 @@ export const routes: RouteDocument[] = [
     roles: ['ops'],
     answers: { 200: { description: 'The board; without a session a browser is sent to /admin/login, anything else gets 401.', type: 'text/html', schema: { type: 'string' } } },
   },
-  { method: 'get', path: '/v1/shares/verify', summary: "Verify the shares log's hash chain", roles: ['privacy'], answers: { 200: json('Verification', 'The outcome.') } },
   {
     method: 'post',
     path: '/v1/subjects/{subjectId}/erasure',
@@ -301,6 +304,15 @@ export const routes: RouteDocument[] = [
     answers: { 202: json('ErasureStatement', 'Started: the local step is done; Location names the statement.') },
   },
   { method: 'get', path: '/v1/erasures/{id}', summary: "An erasure's outcome statement; every read is recorded", roles: ['privacy'], answers: { 200: json('ErasureStatement', 'The statement so far.') } },
+  { method: 'get', path: '/v1/shares/verify', summary: "Verify the shares log's hash chain, then its latest signed checkpoint", roles: ['privacy'], answers: { 200: json('Verification', 'The outcome.') } },
+  { method: 'get', path: '/v1/shares/checkpoint', summary: 'The latest signed head of the shares log, with the public key, for keeping elsewhere', roles: ['privacy'], answers: { 200: json('Checkpoint', 'The checkpoint; 404 before the first.') } },
+  {
+    method: 'post',
+    path: '/v1/shares/checkpoint',
+    summary: 'Sign the current head of the shares log now (a head already signed answers its checkpoint); no body',
+    roles: ['privacy'],
+    answers: { 200: json('Checkpoint', "The current head's checkpoint; 409 for an empty log, or one altered since the last checkpoint.") },
+  },
   ...privacyPages(),
 ];
 

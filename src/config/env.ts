@@ -16,6 +16,8 @@ export interface EnvConfig {
   dataDir: string;
   masterKey: Buffer;
   subjectHashKey: Buffer;
+  /** The Ed25519 seed that signs share-log checkpoints. */
+  logSigningKey: Buffer;
   role: Role;
   queuePrefix: string;
   /** Unset: the bundled supplier sandboxes, started in-process. */
@@ -32,7 +34,7 @@ export interface EnvConfig {
 type Env = Record<string, string | undefined>;
 
 /** What production cannot run without: nothing is generated or embedded there. */
-const requiredInProduction = ['DATABASE_URL', 'SGW_SUPPLIERS_FILE', 'SGW_MASTER_KEY', 'SGW_SUBJECT_HASH_KEY'];
+const requiredInProduction = ['DATABASE_URL', 'SGW_SUPPLIERS_FILE', 'SGW_MASTER_KEY', 'SGW_SUBJECT_HASH_KEY', 'SGW_LOG_SIGNING_KEY'];
 
 /**
  * Reads and checks every setting (README, "Configuration"); throws a ConfigError naming the first bad one, or, in
@@ -68,6 +70,7 @@ export function loadEnv(env: Env = process.env, warn: (line: string) => void = c
     dataDir,
     masterKey: secretKey(env, 'SGW_MASTER_KEY', 'master.key', dataDir, warn),
     subjectHashKey: secretKey(env, 'SGW_SUBJECT_HASH_KEY', 'subject-hash.key', dataDir, warn),
+    logSigningKey: secretKey(env, 'SGW_LOG_SIGNING_KEY', 'log-signing.key', dataDir, warn),
     role,
     queuePrefix,
     suppliersFile,

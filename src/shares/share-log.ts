@@ -1,14 +1,10 @@
-import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import type { Database, Queryable } from '../store';
+import type { Queryable } from '../store';
 import type { ShareEntry, ShareEvent } from './events';
-
-const genesisHash = '0'.repeat(64);
 
 interface Row {
   seq: string;
   entry: ShareEntry;
-  prev_hash: string;
   hash: string;
 }
 
@@ -22,17 +18,6 @@ export interface ShareFilter {
   until?: Date;
   afterSeq?: number;
   limit: number;
-}
-
-export interface Verification {
-  ok: boolean;
-  entries: number;
-  head: { seq: number; hash: string } | null;
-  firstBadSeq: number | null;
-}
-
-function entryHash(seq: number, prevHash: string, entry: ShareEntry): string {
-  return createHash('sha256').update(canonicalize({ seq, prevHash, entry })!).digest('hex');
 }
 
 /** A data-modifying SQL statement, with its parameters numbered from $1. */
@@ -85,37 +70,4 @@ export async function* eachShare(db: Queryable, filter: Omit<ShareFilter, 'after
     if (page.length < pageSize) return;
     afterSeq = page.at(-1)!.seq;
   }
-}
-
-/**
- * Walks the whole chain in pages. An edited entry breaks its own hash, a deleted one leaves a gap in seq,
- * a reordered one breaks the link to its predecessor: each names the first bad seq.
- */
-export async function verifyShareLog(db: Database, pageSize = 1000): Promise<Verification> {
-  let expectedSeq = 1;
-  let prevHash = genesisHash;
-  for (;;) {
-    const rows = await db.query<Row>('select seq, entry, prev_hash, hash from share_log where seq >= $1 order by seq limit $2', [expectedSeq, pageSize]);
-    for (const row of rows) {
-      const seq = Number(row.seq);
-      const intact = seq === expectedSeq && row.prev_hash === prevHash && row.hash === entryHash(seq, row.prev_hash, row.entry);
-      if (!intact) return { ok: false, entries: await countEntries(db), head: null, firstBadSeq: expectedSeq };
-      prevHash = row.hash;
-      expectedSeq += 1;
-    }
-    if (rows.length < pageSize) break;
-  }
-  const entries = expectedSeq - 1;
-  // Rows the walk cannot reach (seq below 1) show in the count; rows appended since the walk are not counted,
-  // so verifying while others append never reads as tampering.
-  if ((await countEntries(db, entries)) !== entries) return { ok: false, entries: await countEntries(db), head: null, firstBadSeq: expectedSeq };
-  return { ok: true, entries, head: entries ? { seq: entries, hash: prevHash } : null, firstBadSeq: null };
-}
-
-async function countEntries(db: Queryable, upToSeq?: number): Promise<number> {
-  const [row] = await db.query<{ count: string }>(
-    upToSeq === undefined ? 'select count(*) as count from share_log' : 'select count(*) as count from share_log where seq <= $1',
-    upToSeq === undefined ? [] : [upToSeq],
-  );
-  return Number(row.count);
 }

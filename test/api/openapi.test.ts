@@ -63,6 +63,7 @@ test('documents every route the app serves, and every documented route exists', 
     log: undefined as never,
     dashboardSessionKey: Buffer.alloc(32),
     privacySessionKey: Buffer.alloc(32),
+    checkpointSigner: undefined as never,
     metrics: undefined as never,
   });
   const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>)
@@ -124,6 +125,8 @@ describe('answers match the documented schemas', () => {
     expectDocumented('post', '/v1/suppliers/{id}/pause', await api(gateway, 'POST', '/v1/suppliers/openprovider/pause', ops));
     expectDocumented('post', '/v1/suppliers/{id}/resume', await api(gateway, 'POST', '/v1/suppliers/openprovider/resume', ops));
     expectDocumented('get', '/v1/shares', await api(gateway, 'GET', `/v1/shares?subject=${body.subject.id}`, { token: gateway.keys.privacy }));
+    expectDocumented('post', '/v1/shares/checkpoint', await api(gateway, 'POST', '/v1/shares/checkpoint', { token: gateway.keys.privacy }));
+    expectDocumented('get', '/v1/shares/checkpoint', await api(gateway, 'GET', '/v1/shares/checkpoint', { token: gateway.keys.privacy }));
     expectDocumented('get', '/v1/shares/verify', await api(gateway, 'GET', '/v1/shares/verify', { token: gateway.keys.privacy }));
     const erasure = await api(gateway, 'POST', `/v1/subjects/${body.subject.id}/erasure`, { token: gateway.keys.privacy, body: { reference: 'ticket-doc', reason: 'consent_withdrawn' } });
     expectDocumented('post', '/v1/subjects/{subjectId}/erasure', erasure);
@@ -144,5 +147,6 @@ describe('answers match the documented schemas', () => {
     expectDocumented('post', '/v1/transfers/{id}/retry', await api(gateway, 'POST', `/v1/transfers/${accepted.json.id}/retry`, ops));
     expect(checked).toContain('post /v1/transfers/{id}/retry 409');
     expect(checked).toContain('get /v1/subjects/{subjectId}/export 400');
+    expect(checked).toContain('get /v1/shares/checkpoint 200');
   });
 });

@@ -263,12 +263,18 @@ describe('the shares log', () => {
   });
 });
 
-test("the verify page shows the API's verification and the head", async () => {
-  const { text } = await show('/privacy/verify');
+test("the verify page shows the API's verification, the latest signed head and the public key to check it with", async () => {
+  const signed = await api(gateway, 'POST', '/v1/shares/checkpoint', { token: gateway.keys.privacy });
+  expect(signed.status).toBe(200);
   const verification = (await api(gateway, 'GET', '/v1/shares/verify', { token: gateway.keys.privacy })).json;
-  expect(text).toContain('The hash chain holds');
+  const { text } = await show('/privacy/verify');
+  expect(verification).toMatchObject({ ok: true, checkpoint: { seq: signed.json.seq } });
+  expect(text).toContain('The hash chain holds, and matches the latest signed head');
   expect(text).toContain(`<dt>Entries</dt><dd>${verification.entries}</dd>`);
   expect(text).toContain(`hash <code>${verification.head.hash}</code>`);
+  expect(text).toContain(`<dt>Hash</dt><dd><code>${signed.json.hash}</code></dd>`);
+  expect(text).toContain(`<code>${signed.json.signature}</code>`);
+  expect(text).toContain(`<pre>${signed.json.publicKey}</pre>`);
 });
 
 test('the record of processing shows each activity from the agreements', async () => {

@@ -26,6 +26,8 @@ const grants: [method: string, path: string, allowed: ApiRole[]][] = [
   ['GET', '/v1/subjects/nobody/export', ['privacy']],
   ['GET', '/v1/consultations', ['admin']],
   ['GET', '/v1/record-of-processing', ['privacy', 'admin']],
+  ['GET', '/v1/shares/checkpoint', ['privacy', 'admin']],
+  ['POST', '/v1/shares/checkpoint', ['privacy', 'admin']],
   ['GET', '/admin/queues', ['ops', 'admin']],
   // The privacy pages take a Bearer key too; test/api/privacy-page.test.ts holds their login form to its roles.
   ['GET', '/privacy', ['privacy', 'admin']],

@@ -20,6 +20,7 @@ const validEnv = (): Record<string, string> => ({
   SGW_DATA_DIR: path.join(dir, 'data'),
   SGW_MASTER_KEY: key(),
   SGW_SUBJECT_HASH_KEY: key(),
+  SGW_LOG_SIGNING_KEY: key(),
 });
 
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -47,6 +48,7 @@ describe('loadEnv: a bad value stops the start with a ConfigError naming the var
     ['SGW_MASTER_KEY', Buffer.alloc(16, 7).toString('base64')],
     ['SGW_MASTER_KEY', 'not base64 at all!'],
     ['SGW_SUBJECT_HASH_KEY', Buffer.alloc(33, 7).toString('base64')],
+    ['SGW_LOG_SIGNING_KEY', Buffer.alloc(64, 7).toString('base64')],
     ['DATABASE_URL', 'mysql://root@127.0.0.1/sgw'],
     ['SGW_QUEUE_PREFIX', 'sgw:{x}'],
     ['SGW_METRICS_TOKEN', 'fifteen-chars-x'],
@@ -94,10 +96,10 @@ describe('loadEnv in production (NODE_ENV=production)', () => {
   const production = (given: Record<string, string>) => ({ NODE_ENV: 'production', SGW_DATA_DIR: path.join(dir, 'data'), ...given });
 
   test.each([
-    ['nothing', () => ({}), 'DATABASE_URL, SGW_SUPPLIERS_FILE, SGW_MASTER_KEY and SGW_SUBJECT_HASH_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
-    ['only the database', () => ({ DATABASE_URL: databaseUrl }), 'SGW_SUPPLIERS_FILE, SGW_MASTER_KEY and SGW_SUBJECT_HASH_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
-    ['the keys only', () => ({ SGW_MASTER_KEY: key(), SGW_SUBJECT_HASH_KEY: key() }), 'DATABASE_URL and SGW_SUPPLIERS_FILE must be set when NODE_ENV=production'],
-    ['all but one key', () => ({ DATABASE_URL: databaseUrl, SGW_SUPPLIERS_FILE: suppliersFile, SGW_MASTER_KEY: key() }), 'SGW_SUBJECT_HASH_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
+    ['nothing', () => ({}), 'DATABASE_URL, SGW_SUPPLIERS_FILE, SGW_MASTER_KEY, SGW_SUBJECT_HASH_KEY and SGW_LOG_SIGNING_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
+    ['only the database', () => ({ DATABASE_URL: databaseUrl }), 'SGW_SUPPLIERS_FILE, SGW_MASTER_KEY, SGW_SUBJECT_HASH_KEY and SGW_LOG_SIGNING_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
+    ['the keys only', () => ({ SGW_MASTER_KEY: key(), SGW_SUBJECT_HASH_KEY: key(), SGW_LOG_SIGNING_KEY: key() }), 'DATABASE_URL and SGW_SUPPLIERS_FILE must be set when NODE_ENV=production'],
+    ['all but one key', () => ({ DATABASE_URL: databaseUrl, SGW_SUPPLIERS_FILE: suppliersFile, SGW_MASTER_KEY: key(), SGW_SUBJECT_HASH_KEY: key() }), 'SGW_LOG_SIGNING_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)'],
   ])('given %s, names every missing setting in one line, and generates no key', (_given, given, message) => {
     const error = configError(production(given()));
     expect(error.message).toBe(message);
@@ -105,7 +107,7 @@ describe('loadEnv in production (NODE_ENV=production)', () => {
   });
 
   test('starts with all of them given', () => {
-    const env = production({ DATABASE_URL: databaseUrl, SGW_SUPPLIERS_FILE: suppliersFile, SGW_MASTER_KEY: key(), SGW_SUBJECT_HASH_KEY: key() });
+    const env = production({ DATABASE_URL: databaseUrl, SGW_SUPPLIERS_FILE: suppliersFile, SGW_MASTER_KEY: key(), SGW_SUBJECT_HASH_KEY: key(), SGW_LOG_SIGNING_KEY: key() });
     expect(loadEnv(env, () => undefined).production).toBe(true);
   });
 });
@@ -134,10 +136,11 @@ describe('loadEnv outside production: missing keys are generated once into the d
     const dataDir = path.join(dir, 'data');
     const warnings: string[] = [];
     const first = loadEnv({ SGW_DATA_DIR: dataDir }, (line) => warnings.push(line));
-    expect(warnings).toHaveLength(2);
+    expect(warnings).toHaveLength(3);
     expect(warnings[0]).toMatch(/^SGW_MASTER_KEY is not set/);
     expect(warnings[1]).toMatch(/^SGW_SUBJECT_HASH_KEY is not set/);
-    for (const [file, generated] of [['master.key', first.masterKey], ['subject-hash.key', first.subjectHashKey]] as const) {
+    expect(warnings[2]).toMatch(/^SGW_LOG_SIGNING_KEY is not set/);
+    for (const [file, generated] of [['master.key', first.masterKey], ['subject-hash.key', first.subjectHashKey], ['log-signing.key', first.logSigningKey]] as const) {
       const full = path.join(dataDir, file);
       expect(statSync(full).mode & 0o777).toBe(0o600);
       expect(Buffer.from(readFileSync(full, 'utf8'), 'base64')).toEqual(generated);
@@ -146,9 +149,10 @@ describe('loadEnv outside production: missing keys are generated once into the d
     expect(first.masterKey).not.toEqual(first.subjectHashKey);
 
     const again = loadEnv({ SGW_DATA_DIR: dataDir }, (line) => warnings.push(line));
-    expect(warnings).toHaveLength(2);
+    expect(warnings).toHaveLength(3);
     expect(again.masterKey).toEqual(first.masterKey);
     expect(again.subjectHashKey).toEqual(first.subjectHashKey);
+    expect(again.logSigningKey).toEqual(first.logSigningKey);
   });
 
   test('a damaged key file stops the start and names the variable and the file', () => {

@@ -35,6 +35,7 @@ const settings = (role: string) => ({
   SGW_SUPPLIERS_FILE: suppliersFile(),
   SGW_MASTER_KEY: key,
   SGW_SUBJECT_HASH_KEY: key,
+  SGW_LOG_SIGNING_KEY: key,
   SGW_DATA_DIR: path.join(dir, 'data'),
   PORT: '0',
 });

@@ -37,6 +37,7 @@ const settings = (given: Record<string, string> = {}) => ({
   SGW_SUPPLIERS_FILE: suppliersFile,
   SGW_MASTER_KEY: key,
   SGW_SUBJECT_HASH_KEY: key,
+  SGW_LOG_SIGNING_KEY: key,
   SGW_QUEUE_PREFIX: queuePrefix,
   REDIS_URL: testRedisUrl,
   DATABASE_URL: databaseUrl(),
@@ -60,7 +61,15 @@ describe('the process refuses a bad setting with one clear line and no stack', (
     [
       'production with nothing set names every missing setting at once',
       () => ({ NODE_ENV: 'production', SGW_DATA_DIR: path.join(dir, 'data') }),
-      'supplier-gateway: DATABASE_URL, SGW_SUPPLIERS_FILE, SGW_MASTER_KEY and SGW_SUBJECT_HASH_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)',
+      'supplier-gateway: DATABASE_URL, SGW_SUPPLIERS_FILE, SGW_MASTER_KEY, SGW_SUBJECT_HASH_KEY and SGW_LOG_SIGNING_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)',
+    ],
+    [
+      'production without the key that signs the shares log',
+      () => {
+        const { SGW_LOG_SIGNING_KEY: _unset, ...rest } = settings({ NODE_ENV: 'production' });
+        return rest;
+      },
+      'supplier-gateway: SGW_LOG_SIGNING_KEY must be set when NODE_ENV=production (keys: openssl rand -base64 32)',
     ],
     [
       'a suppliers file naming a supplier without an agreement',

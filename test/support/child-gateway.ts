@@ -77,6 +77,7 @@ export async function createChildGatewayFixture(
     SGW_QUEUE_PREFIX: queuePrefix,
     SGW_MASTER_KEY: randomBytes(32).toString('base64'),
     SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
+    SGW_LOG_SIGNING_KEY: randomBytes(32).toString('base64'),
     SGW_API_KEYS_FILE: apiKeysFile,
     SGW_SUPPLIERS_FILE: suppliersFile,
     OPENPROVIDER_USERNAME: sandbox.username,

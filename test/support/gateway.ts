@@ -31,13 +31,15 @@ export interface TestGatewayOptions {
   database?: 'postgres' | 'pglite';
   queue?: Partial<QueuePolicy>;
   env?: Partial<EnvConfig>;
+  /** How often the gateway signs the head of the shares log (a minute otherwise). */
+  checkpointIntervalMs?: number;
 }
 
 /**
  * The whole gateway in this process on a free port, against the real Redis and PostgreSQL (its own
  * schema and queue prefix) and a real Openprovider sandbox over HTTP.
  */
-export async function startTestGateway({ database = 'postgres', queue, env: overrides }: TestGatewayOptions = {}): Promise<TestGateway> {
+export async function startTestGateway({ database = 'postgres', queue, env: overrides, checkpointIntervalMs }: TestGatewayOptions = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sgw-test-'));
   const schema = database === 'postgres' ? await createSchema() : undefined;
   const sandbox = await startOpenproviderSandbox();
@@ -49,6 +51,7 @@ export async function startTestGateway({ database = 'postgres', queue, env: over
     dataDir,
     masterKey: randomBytes(32),
     subjectHashKey: randomBytes(32),
+    logSigningKey: randomBytes(32),
     role: 'all',
     queuePrefix: uniqueName('sgwtest'),
     apiKeysFile: path.join(dataDir, 'api-keys.json'),
@@ -63,7 +66,7 @@ export async function startTestGateway({ database = 'postgres', queue, env: over
   stream.on('data', (chunk: Buffer) => (logged += chunk.toString()));
   // Made before the start, as an operator would: a key written a moment after the server read the file can miss its first request.
   const keys = Object.fromEntries(roles.map((role) => [role, createApiKey(env.apiKeysFile, `test-${role}`, role).token])) as Record<ApiRole, string>;
-  const gateway = await startGateway({ env, suppliers: [supplier], connectorDefinition: getConnectorDefinition, log: createLogger('debug', stream), databaseSchema: schema?.schema });
+  const gateway = await startGateway({ env, suppliers: [supplier], connectorDefinition: getConnectorDefinition, log: createLogger('debug', stream), databaseSchema: schema?.schema, checkpointIntervalMs });
   const redis = new IORedis(testRedisUrl);
   const deliveryQueue = new Queue(deliveryQueueName(supplier.id), { connection: redis, prefix: env.queuePrefix });
   return {

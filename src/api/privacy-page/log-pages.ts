@@ -1,6 +1,8 @@
 import type { Problem } from '../../problem';
 import type { processingRecord } from '../../shares/processing-record';
-import type { LoggedShare, Verification } from '../../shares/share-log';
+import type { Checkpoint } from '../../shares/checkpoints';
+import type { LoggedShare } from '../../shares/share-log';
+import type { Verification } from '../../shares/verification';
 import { html } from '../html';
 import { shareQuery } from '../routes/shares';
 import { linkTo, page, privacyPath, problemAlert, textField, when } from './layout';
@@ -32,17 +34,31 @@ function shareRow(entry: LoggedShare) {
   return html`<tr><td>${entry.seq}</td><td>${when(entry.at)}</td><td>${entry.event}</td><td>${fields.supplier}</td><td><code>${fields.transferId ?? fields.erasureId}</code></td><td>${fields.purpose}</td><td>${fields.fieldsShared?.join(', ')}</td></tr>\n`;
 }
 
-/** Whether the hash chain holds, and its head. */
-export function verifyPage(verification: Verification): string {
+/** Whether the hash chain holds up to its latest signed head, the head, and what to keep elsewhere to check it: the checkpoint and our public key. */
+export function verifyPage({ verification, checkpoint }: { verification: Verification; checkpoint: Checkpoint | null }, publicKey: string): string {
   return page({
     title: 'Verify the shares log',
     main: html`${
       verification.ok
-        ? html`<p class="ok" role="status">The hash chain holds: no entry was altered, removed or reordered.</p>\n`
-        : html`<p class="alert" role="alert">The hash chain is broken from entry ${verification.firstBadSeq} on: an entry was altered, removed or reordered.</p>\n`
+        ? html`<p class="ok" role="status">The hash chain holds${verification.checkpoint && ', and matches the latest signed head'}: no entry was altered, removed or reordered.</p>\n`
+        : html`<p class="alert" role="alert">${verification.problem}${verification.firstBadSeq !== null && ` The first bad entry is ${verification.firstBadSeq}.`}</p>\n`
     }<dl>
 <dt>Entries</dt><dd>${verification.entries}</dd>
 ${verification.head && html`<dt>Head</dt><dd>entry ${verification.head.seq}, hash <code>${verification.head.hash}</code></dd>\n`}</dl>
+<h2>Latest signed head</h2>
+${
+  checkpoint
+    ? html`<dl>
+<dt>Entry</dt><dd>${checkpoint.seq}</dd>
+<dt>Hash</dt><dd><code>${checkpoint.hash}</code></dd>
+<dt>Signed</dt><dd>${when(checkpoint.signedAt)}, ${checkpoint.algorithm}</dd>
+<dt>Signature</dt><dd><code>${checkpoint.signature}</code></dd>
+</dl>
+`
+    : html`<p>No head has been signed yet: the gateway signs one within a minute of the log moving.</p>\n`
+}<h2>Public key</h2>
+<p>Keep it, and checkpoints, outside the gateway: <code>sgw shares verify --checkpoint</code> checks the log against them.</p>
+<pre>${publicKey}</pre>
 `,
   });
 }

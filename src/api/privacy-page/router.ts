@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import { subjectHash } from '../../crypto/sealing';
 import { Problem, problems, schemaErrors, type InputError } from '../../problem';
 import { processingRecord } from '../../shares/processing-record';
-import { verifyShareLog } from '../../shares/share-log';
+import type { CheckpointSigner } from '../../shares/checkpoints';
 import { startErasure, type ErasureDependencies, type ErasureRequest } from '../../subjects/erasures';
 import type { ApiKeyStore } from '../api-keys';
 import { readerOf } from '../auth';
@@ -10,7 +10,7 @@ import { formFields, pageHeaders, pageLogin } from '../page-login';
 import { noQueryParameters, readQuery, readValue, type QueryParameters, type QueryValues } from '../query';
 import type { Readiness } from '../readiness';
 import { consultStatement, validateErasureRequest } from '../routes/erasures';
-import { consultShares, consultSharesCsv, shareFilter, shareQuery, subjectParameter } from '../routes/shares';
+import { consultShares, consultSharesCsv, shareFilter, shareQuery, subjectParameter, verifyAgainstLatestCheckpoint } from '../routes/shares';
 import { consultDisclosures } from '../routes/subjects';
 import { privacyPath, problemPage, stylesheet } from './layout';
 import { recordPage, sharesPage, verifyPage, type ShareFilterFields } from './log-pages';
@@ -80,6 +80,7 @@ function noStore(_req: Request, res: Response, next: NextFunction) {
 
 export interface PrivacyPageDependencies extends ErasureDependencies {
   subjectHashKey: Buffer;
+  checkpointSigner: CheckpointSigner;
   /** `pageSessionKey(masterKey, 'privacy')`. */
   sessionKey: Buffer;
   keys: ApiKeyStore;
@@ -91,7 +92,7 @@ export interface PrivacyPageDependencies extends ErasureDependencies {
  * no script, one stylesheet of their own. Each calls the service its API route calls, and records reads as it does.
  */
 export function privacyPageRouter(deps: PrivacyPageDependencies): Router {
-  const { db, agreements, subjectHashKey, sessionKey, keys, readiness } = deps;
+  const { db, agreements, subjectHashKey, checkpointSigner, sessionKey, keys, readiness } = deps;
   const login = pageLogin({ basePath: privacyPath, cookie: privacyCookie, roles: ['privacy'], title: 'privacy pages', landing: privacyPath, sessionKey, keys, readiness });
   const router = Router();
   router.use(login.routes);
@@ -168,7 +169,7 @@ export function privacyPageRouter(deps: PrivacyPageDependencies): Router {
     '/verify',
     showing(
       {},
-      async () => verifyPage(await verifyShareLog(db)),
+      async () => verifyPage(await verifyAgainstLatestCheckpoint(db, checkpointSigner), checkpointSigner.publicKey),
       (problem) => problemPage('Verify the shares log', problem),
     ),
   );

@@ -2,9 +2,11 @@ import { Router, type Response } from 'express';
 import { supplierIdPattern } from '../../agreements/agreements';
 import { subjectHash } from '../../crypto/sealing';
 import { problems } from '../../problem';
+import { latestCheckpoint, type Checkpoint, type CheckpointSigner } from '../../shares/checkpoints';
 import { recordConsultation, type Reader } from '../../shares/consultations';
-import { eachShare, listShares, verifyShareLog, type LoggedShare, type ShareFilter } from '../../shares/share-log';
+import { eachShare, listShares, type LoggedShare, type ShareFilter } from '../../shares/share-log';
 import { writeSharesCsv } from '../../shares/shares-csv';
+import { verifyShareLog, type Verification } from '../../shares/verification';
 import type { Database } from '../../store';
 import { subjectIdSchema } from '../../transfers/envelope';
 import { allow, readerOf } from '../auth';
@@ -27,7 +29,7 @@ export const shareQuery = {
   format: enumParameter(['json', 'csv']),
 };
 
-export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
+export function sharesRouter(db: Database, subjectHashKey: Buffer, signer: CheckpointSigner): Router {
   const router = Router();
   router.use(allow('privacy'));
 
@@ -42,10 +44,28 @@ export function sharesRouter(db: Database, subjectHashKey: Buffer): Router {
   });
 
   router.get('/verify', noQueryParameters, async (_req, res) => {
-    res.json(await verifyShareLog(db));
+    res.json((await verifyAgainstLatestCheckpoint(db, signer)).verification);
+  });
+
+  router.get('/checkpoint', noQueryParameters, async (_req, res) => {
+    const checkpoint = await latestCheckpoint(db);
+    if (!checkpoint) throw problems.notFound('No head of the shares log has been signed yet: POST /v1/shares/checkpoint signs one.');
+    res.json(checkpoint);
+  });
+
+  router.post('/checkpoint', noQueryParameters, async (_req, res) => {
+    const checkpoint = await signer.signHead(db);
+    if (!checkpoint) throw problems.conflict('log-empty', 'Shares log empty', 'The shares log has no entries yet: there is no head to sign.');
+    res.json(checkpoint);
   });
 
   return router;
+}
+
+/** The log verified against its latest signed head, trusted under our own key, and that head: for the API and the privacy page. */
+export async function verifyAgainstLatestCheckpoint(db: Database, signer: CheckpointSigner): Promise<{ verification: Verification; checkpoint: Checkpoint | null }> {
+  const checkpoint = await latestCheckpoint(db);
+  return { verification: await verifyShareLog(db, { anchor: checkpoint ? { checkpoint, publicKey: signer.publicKey } : undefined }), checkpoint };
 }
 
 /** CSV streams every entry the filters match: pages are the JSON answer's. */
