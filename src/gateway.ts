@@ -97,6 +97,7 @@ export async function startGateway({ env, suppliers, connectorDefinition, log, d
         masterKey: env.masterKey,
         log,
         dashboardSessionKey: pageSessionKey(env.masterKey, 'dashboard'),
+        privacySessionKey: pageSessionKey(env.masterKey, 'privacy'),
         checkpointSigner,
         ...monitoring,
       })

@@ -13,6 +13,8 @@ import { dashboardPath, dashboardRouter } from './dashboard';
 import { errorHandler, rememberRoutes, routeOf } from './error-handler';
 import { countRequests, monitoringRoutes, type MonitoringDependencies } from './monitoring';
 import { openApiDocument } from './openapi';
+import { privacyPath } from './privacy-page/layout';
+import { privacyPageRouter } from './privacy-page/router';
 import { noQueryParameters } from './query';
 import { refuseWhileUnready } from './readiness';
 import { consultationsRouter } from './routes/consultations';
@@ -34,13 +36,15 @@ export interface AppDependencies extends MonitoringDependencies {
   /** Opens a subject's sealed payloads for its export. */
   masterKey: Buffer;
   log: winston.Logger;
-  /** Signs dashboard sessions (`dashboardSessionKey`). */
+  /** Signs dashboard sessions (`pageSessionKey(masterKey, 'dashboard')`). */
   dashboardSessionKey: Buffer;
+  /** Signs privacy page sessions (`pageSessionKey(masterKey, 'privacy')`). */
+  privacySessionKey: Buffer;
   /** Signs heads of the shares log (SGW_LOG_SIGNING_KEY). */
   checkpointSigner: CheckpointSigner;
 }
 
-export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, masterKey, log, dashboardSessionKey, checkpointSigner }: AppDependencies): express.Express {
+export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, readiness, metrics, metricsToken, subjectHashKey, masterKey, log, dashboardSessionKey, privacySessionKey, checkpointSigner }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -48,7 +52,9 @@ export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, 
   app.use(requestLog(log));
   app.use(countRequests(metrics));
   // Pages for people, with the headers pages need; all else is the JSON API.
+  const agreements = new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]));
   app.use(dashboardPath, dashboardRouter({ queues: suppliers.map((supplier) => queues.queue(supplier.id)), sessionKey: dashboardSessionKey, keys, readiness }));
+  app.use(privacyPath, privacyPageRouter({ db, queues, erasureQueues, agreements, metrics, subjectHashKey, checkpointSigner, sessionKey: privacySessionKey, keys, readiness }));
   // JSON, never pages: the headers OWASP's REST Security Cheat Sheet asks of an API, not the ones for browsers rendering documents.
   app.use(
     helmet({
@@ -66,7 +72,6 @@ export function createApp({ intake, db, queues, erasureQueues, suppliers, keys, 
   );
   app.use(monitoringRoutes({ readiness, metrics, metricsToken }));
 
-  const agreements = new Map(suppliers.map((supplier) => [supplier.id, supplier.agreement]));
   const document = openApiDocument(agreements);
   app.get('/openapi.json', noQueryParameters, (_req, res) => {
     res.json(document);

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { problems } from '../problem';
+import type { Reader } from '../shares/consultations';
 import type { ApiKey, ApiKeyStore, ApiRole } from './api-keys';
 
 declare module 'express-serve-static-core' {
@@ -33,3 +34,6 @@ export const allow = (...allowed: ApiRole[]) => permit((role) => isAllowed(role,
 
 /** Only the roles named, admin too unless named: for a route that answers with personal data, which admin does not need. */
 export const allowOnly = (...allowed: ApiRole[]) => permit((role) => allowed.includes(role));
+
+/** Who reads, for the record of reads: the key of an authenticated request. */
+export const readerOf = (req: Request): Reader => ({ apiKeyId: req.apiKey!.id, apiKeyName: req.apiKey!.name });

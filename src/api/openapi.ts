@@ -8,6 +8,7 @@ import { dateTime, nullable, ref, strings, type Schema } from './openapi-schemas
 import type { QueryParameters } from './query';
 import { consultationQuery } from './routes/consultations';
 import { erasureRequestSchema } from './routes/erasures';
+import { findQuery, shareCsvQuery, sharePageQuery } from './privacy-page/router';
 import { shareQuery, subjectParameter } from './routes/shares';
 import { bulkRetrySchema, transferListQuery } from './routes/transfers';
 
@@ -216,6 +217,8 @@ export interface RouteDocument {
   withoutAdmin?: true;
   query?: QueryParameters;
   body?: Schema;
+  /** The body's media type, when it is not JSON (a page's form). */
+  bodyType?: 'application/x-www-form-urlencoded';
   answers: Record<number, Answer>;
 }
 
@@ -310,12 +313,54 @@ export const routes: RouteDocument[] = [
     roles: ['privacy'],
     answers: { 200: json('Checkpoint', "The current head's checkpoint; 409 for an empty log, or one altered since the last checkpoint.") },
   },
+  ...privacyPages(),
 ];
+
+/** The privacy staff's pages (README, "The privacy page"): HTML; bad input shows the page again with the message, with its 4xx status. */
+function privacyPages(): RouteDocument[] {
+  const page = (description: string): Answer => ({ description, type: 'text/html', schema: { type: 'string' } });
+  return [
+    { method: 'get', path: '/privacy/login', summary: 'The privacy pages login form', roles: 'public', answers: { 200: page('A form that takes a privacy or admin API key.') } },
+    {
+      method: 'post',
+      path: '/privacy/login',
+      summary: 'Log in to the privacy pages: sets an HttpOnly, SameSite=Strict session cookie',
+      roles: 'public',
+      answers: { 303: page('To /privacy, with the session cookie; 401 (the form again) for a wrong key, 403 for another role.') },
+    },
+    { method: 'get', path: '/privacy/logout', summary: 'Log out of the privacy pages', roles: 'public', answers: { 303: page('To the login form, the cookie cleared.') } },
+    { method: 'get', path: '/privacy/style.css', summary: 'The privacy pages stylesheet', roles: 'public', answers: { 200: { description: 'CSS.', type: 'text/css', schema: { type: 'string' } } } },
+    { method: 'get', path: '/privacy', summary: 'Find a subject: the form; without a session a browser is sent to /privacy/login', roles: ['privacy'], answers: { 200: page('The form.') } },
+    { method: 'get', path: '/privacy/disclosures', summary: "A subject's disclosures, with the summary for the customer and the erasure form; every read is recorded", roles: ['privacy'], query: findQuery, answers: { 200: page('The disclosures.') } },
+    {
+      method: 'post',
+      path: '/privacy/erasures',
+      summary: 'Start an erasure from the form (as POST /v1/subjects/{subjectId}/erasure); a form from another site is refused',
+      roles: ['privacy'],
+      body: { type: 'object', required: ['subject', 'reference', 'reason'], properties: { subject: subjectParameter.schema, ...erasureRequestSchema.properties } },
+      bodyType: 'application/x-www-form-urlencoded',
+      answers: { 303: page("To the erasure's page; 422 (the form again) for bad input, 409 while one runs.") },
+    },
+    { method: 'get', path: '/privacy/erasures/{id}', summary: "An erasure's statement, reloading itself while it runs; every read is recorded", roles: ['privacy'], answers: { 200: page('The statement so far.') } },
+    { method: 'get', path: '/privacy/shares', summary: 'The shares log, filtered and paged; every read is recorded', roles: ['privacy'], query: sharePageQuery, answers: { 200: page('One page, oldest first.') } },
+    {
+      method: 'get',
+      path: '/privacy/shares.csv',
+      summary: 'The shares log as CSV, as GET /v1/shares?format=csv; every read is recorded',
+      roles: ['privacy'],
+      query: shareCsvQuery,
+      answers: { 200: { description: 'RFC 4180, with a header line, as an attachment.', type: 'text/csv', schema: { type: 'string' } } },
+    },
+    { method: 'get', path: '/privacy/verify', summary: "Whether the shares log's hash chain holds, and its head", roles: ['privacy'], answers: { 200: page('The outcome.') } },
+    { method: 'get', path: '/privacy/record', summary: 'The GDPR Art. 30(1) record, from the agreements', roles: ['privacy'], answers: { 200: page('One part per configured supplier.') } },
+  ];
+}
 
 /** Whose id a path's {id} is, by the path's start. */
 const idOwners: [prefix: string, what: string][] = [
   ['/v1/suppliers', 'supplier'],
   ['/v1/erasures', 'erasure'],
+  ['/privacy/erasures', 'erasure'],
   ['/v1/transfers', 'transfer'],
 ];
 
@@ -343,7 +388,7 @@ export function openApiDocument(agreements: Map<string, Agreement>): Schema {
       summary: route.summary,
       ...(route.roles === 'public' ? { security: [] } : rolesOf([...route.roles, ...(route.withoutAdmin ? [] : ['admin' as const])])),
       ...(parameters.length && { parameters }),
-      ...(route.body && { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } }),
+      ...(route.body && { requestBody: { required: true, content: { [route.bodyType ?? 'application/json']: { schema: route.body } } } }),
       responses,
     };
   }

@@ -156,7 +156,7 @@ ${message ? `<p role="alert">${message}</p>\n` : ''}<form method="post" action="
     }
     req.apiKey = key;
     if (!isAllowed(key.role, roles)) {
-      res.status(403).type('html').send(loginPage(`The ${key.role} role may not see the ${title}: log in with an ${roleNames} key.`));
+      res.status(403).type('html').send(loginPage(`The ${key.role} role may not see the ${title}: log in with a key whose role is ${roleNames}.`));
       return;
     }
     res.cookie(cookie, signSession(sessionKey, { keyId: key.id, expiresAt: Date.now() + sessionLifetimeMs }), { ...cookieOptions(req), maxAge: sessionLifetimeMs });

@@ -62,6 +62,7 @@ test('documents every route the app serves, and every documented route exists', 
     masterKey: Buffer.alloc(32),
     log: undefined as never,
     dashboardSessionKey: Buffer.alloc(32),
+    privacySessionKey: Buffer.alloc(32),
     checkpointSigner: undefined as never,
     metrics: undefined as never,
   });

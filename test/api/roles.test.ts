@@ -29,10 +29,19 @@ const grants: [method: string, path: string, allowed: ApiRole[]][] = [
   ['GET', '/v1/shares/checkpoint', ['privacy', 'admin']],
   ['POST', '/v1/shares/checkpoint', ['privacy', 'admin']],
   ['GET', '/admin/queues', ['ops', 'admin']],
+  // The privacy pages take a Bearer key too; test/api/privacy-page.test.ts holds their login form to its roles.
+  ['GET', '/privacy', ['privacy', 'admin']],
+  ['GET', '/privacy/disclosures?subject=nobody', ['privacy', 'admin']],
+  ['POST', '/privacy/erasures', ['privacy', 'admin']],
+  ['GET', `/privacy/erasures/${noId}`, ['privacy', 'admin']],
+  ['GET', '/privacy/shares', ['privacy', 'admin']],
+  ['GET', '/privacy/shares.csv', ['privacy', 'admin']],
+  ['GET', '/privacy/verify', ['privacy', 'admin']],
+  ['GET', '/privacy/record', ['privacy', 'admin']],
 ];
-const publicRoutes = ['/healthz', '/readyz', '/metrics', '/openapi.json'];
-/** The dashboard's login form takes a key in its body rather than a header: test/api/dashboard.test.ts holds it to its roles. */
-const loginForm = ['get /admin/login', 'post /admin/login', 'get /admin/logout'];
+const publicRoutes = ['/healthz', '/readyz', '/metrics', '/openapi.json', '/privacy/style.css'];
+/** The login forms take a key in their body rather than a header: test/api/dashboard.test.ts and privacy-page.test.ts hold them to their roles. */
+const loginForm = ['/admin', '/privacy'].flatMap((pages) => [`get ${pages}/login`, `post ${pages}/login`, `get ${pages}/logout`]);
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -41,7 +50,7 @@ beforeAll(async () => {
 afterAll(() => gateway.close());
 
 test('the table covers every documented route', () => {
-  const asDocumented = (path: string) => path.replace(noId, '{id}').replace('nosuch', '{id}').replace('/nobody/', '/{subjectId}/');
+  const asDocumented = (path: string) => path.replace(noId, '{id}').replace('nosuch', '{id}').replace('/nobody/', '/{subjectId}/').replace(/\?.*/, '');
   const covered = [...grants.map(([method, path]) => `${method.toLowerCase()} ${asDocumented(path)}`), ...publicRoutes.map((path) => `get ${path}`), ...loginForm];
   expect(covered.sort()).toEqual(routes.map((route) => `${route.method} ${route.path}`).sort());
 });

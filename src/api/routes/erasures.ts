@@ -1,11 +1,11 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { problems } from '../../problem';
 import { recordConsultation, type Reader } from '../../shares/consultations';
 import type { Queryable } from '../../store';
 import { readErasureStatement, type ErasureStatement } from '../../subjects/erasure-statement';
 import { erasureReasons, startErasure, type ErasureDependencies, type ErasureRequest } from '../../subjects/erasures';
 import { referenceSchema } from '../../transfers/envelope';
-import { allow } from '../auth';
+import { allow, readerOf } from '../auth';
 import { jsonText, parseJsonBody } from '../json-body';
 import { noQueryParameters } from '../query';
 import { bodyAjv } from '../validators';
@@ -21,7 +21,7 @@ export const erasureRequestSchema = {
   },
 };
 
-const validateErasureRequest = bodyAjv.compile<ErasureRequest>(erasureRequestSchema);
+export const validateErasureRequest = bodyAjv.compile<ErasureRequest>(erasureRequestSchema);
 
 /** Erasure (GDPR Art. 17 and 19): start one for a subject, and read its outcome statement. Mounted at /v1. */
 export function erasuresRouter(deps: ErasureDependencies & { subjectHashKey: Buffer }): Router {
@@ -42,13 +42,9 @@ export function erasuresRouter(deps: ErasureDependencies & { subjectHashKey: Buf
 }
 
 /** The statement, its read recorded: whoever sees what was shared about a subject, and erased, is on record. */
-async function consultStatement(db: Queryable, reader: Reader, id: string): Promise<ErasureStatement> {
+export async function consultStatement(db: Queryable, reader: Reader, id: string): Promise<ErasureStatement> {
   const statement = await readErasureStatement(db, id);
   if (!statement) throw problems.notFound('No erasure with that id.');
   await recordConsultation(db, reader, 'erasure', { erasureId: id });
   return statement;
-}
-
-function readerOf(req: Request): Reader {
-  return { apiKeyId: req.apiKey!.id, apiKeyName: req.apiKey!.name };
 }

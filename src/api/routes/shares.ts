@@ -1,15 +1,15 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { supplierIdPattern } from '../../agreements/agreements';
 import { subjectHash } from '../../crypto/sealing';
 import { problems } from '../../problem';
-import { latestCheckpoint, type CheckpointSigner } from '../../shares/checkpoints';
-import { recordConsultation } from '../../shares/consultations';
-import { eachShare, listShares, type ShareFilter } from '../../shares/share-log';
+import { latestCheckpoint, type Checkpoint, type CheckpointSigner } from '../../shares/checkpoints';
+import { recordConsultation, type Reader } from '../../shares/consultations';
+import { eachShare, listShares, type LoggedShare, type ShareFilter } from '../../shares/share-log';
 import { writeSharesCsv } from '../../shares/shares-csv';
-import { verifyShareLog } from '../../shares/verification';
+import { verifyShareLog, type Verification } from '../../shares/verification';
 import type { Database } from '../../store';
 import { subjectIdSchema } from '../../transfers/envelope';
-import { allow } from '../auth';
+import { allow, readerOf } from '../auth';
 import { dateParameter, enumParameter, integerParameter, noQueryParameters, readQuery, sequenceCursor, textParameter, type QueryValues } from '../query';
 
 const maxPageSize = 1000;
@@ -36,26 +36,15 @@ export function sharesRouter(db: Database, subjectHashKey: Buffer, signer: Check
   router.get('/', async (req, res) => {
     const query = readQuery(req, shareQuery);
     const csv = (query.format ?? (req.accepts(['application/json', 'text/csv']) === 'text/csv' ? 'csv' : 'json')) === 'csv';
-    if (csv) refusePaging(query);
-    const filter = shareFilter(query, subjectHashKey);
-    // Reading the log is itself recorded: privacy staff can show who looked up whom.
-    const { limit: _limit, afterSeq: _afterSeq, ...consulted } = filter;
-    await recordConsultation(db, { apiKeyId: req.apiKey!.id, apiKeyName: req.apiKey!.name }, 'shares', consulted);
     if (csv) {
-      res.attachment('shares.csv');
-      // A client that leaves mid-stream only ends the read early.
-      return writeSharesCsv(eachShare(db, consulted), res).catch((error: { code?: string }) => {
-        if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
-      });
+      refusePaging(query);
+      return consultSharesCsv(db, readerOf(req), shareFilter(query, subjectHashKey), res);
     }
-    const items = await listShares(db, filter);
-    const nextCursor = items.length === filter.limit ? Buffer.from(String(items.at(-1)!.seq)).toString('base64url') : null;
-    res.json({ items, nextCursor });
+    res.json(await consultShares(db, readerOf(req), shareFilter(query, subjectHashKey)));
   });
 
   router.get('/verify', noQueryParameters, async (_req, res) => {
-    const checkpoint = await latestCheckpoint(db);
-    res.json(await verifyShareLog(db, { anchor: checkpoint ? { checkpoint, publicKey: signer.publicKey } : undefined }));
+    res.json((await verifyAgainstLatestCheckpoint(db, signer)).verification);
   });
 
   router.get('/checkpoint', noQueryParameters, async (_req, res) => {
@@ -73,6 +62,12 @@ export function sharesRouter(db: Database, subjectHashKey: Buffer, signer: Check
   return router;
 }
 
+/** The log verified against its latest signed head, trusted under our own key, and that head: for the API and the privacy page. */
+export async function verifyAgainstLatestCheckpoint(db: Database, signer: CheckpointSigner): Promise<{ verification: Verification; checkpoint: Checkpoint | null }> {
+  const checkpoint = await latestCheckpoint(db);
+  return { verification: await verifyShareLog(db, { anchor: checkpoint ? { checkpoint, publicKey: signer.publicKey } : undefined }), checkpoint };
+}
+
 /** CSV streams every entry the filters match: pages are the JSON answer's. */
 function refusePaging(query: QueryValues<typeof shareQuery>): void {
   const paging = (['limit', 'cursor'] as const).filter((name) => query[name] !== undefined);
@@ -84,6 +79,24 @@ function refusePaging(query: QueryValues<typeof shareQuery>): void {
   }
 }
 
-function shareFilter({ subject, supplier, since, until, limit, cursor }: QueryValues<typeof shareQuery>, subjectHashKey: Buffer): ShareFilter {
+/** A page of the log's entries, the read recorded (privacy staff can show who looked up whom): for the API and the privacy page. */
+export async function consultShares(db: Database, reader: Reader, filter: ShareFilter): Promise<{ items: LoggedShare[]; nextCursor: string | null }> {
+  const { limit: _limit, afterSeq: _afterSeq, ...consulted } = filter;
+  await recordConsultation(db, reader, 'shares', consulted);
+  const items = await listShares(db, filter);
+  return { items, nextCursor: items.length === filter.limit ? Buffer.from(String(items.at(-1)!.seq)).toString('base64url') : null };
+}
+
+/** Every entry the filter matches, streamed to `res` as a CSV attachment, the read recorded. */
+export async function consultSharesCsv(db: Database, reader: Reader, { limit: _limit, afterSeq: _afterSeq, ...filter }: ShareFilter, res: Response): Promise<void> {
+  await recordConsultation(db, reader, 'shares', filter);
+  res.attachment('shares.csv');
+  // A client that leaves mid-stream only ends the read early.
+  await writeSharesCsv(eachShare(db, filter), res).catch((error: { code?: string }) => {
+    if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+  });
+}
+
+export function shareFilter({ subject, supplier, since, until, limit, cursor }: QueryValues<typeof shareQuery>, subjectHashKey: Buffer): ShareFilter {
   return { subjectHash: subject === undefined ? undefined : subjectHash(subjectHashKey, subject), supplier, since, until, afterSeq: cursor, limit: limit ?? 100 };
 }
