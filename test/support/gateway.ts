@@ -68,7 +68,8 @@ export async function startTestGateway({ database = 'postgres', queue, env: over
   const keys = Object.fromEntries(roles.map((role) => [role, createApiKey(env.apiKeysFile, `test-${role}`, role).token])) as Record<ApiRole, string>;
   const gateway = await startGateway({ env, suppliers: [supplier], connectorDefinition: getConnectorDefinition, log: createLogger('debug', stream), databaseSchema: schema?.schema, checkpointIntervalMs });
   const redis = new IORedis(testRedisUrl);
-  const deliveryQueue = new Queue(deliveryQueueName(supplier.id), { connection: redis, prefix: env.queuePrefix });
+  // Made when a test first looks: a queue closed while it still connects reports the closing as an error.
+  let deliveryQueue: Queue | undefined;
   return {
     ...gateway,
     url: gateway.url!,
@@ -76,10 +77,13 @@ export async function startTestGateway({ database = 'postgres', queue, env: over
     sandbox,
     env,
     redis,
-    deliveryQueue,
+    get deliveryQueue() {
+      deliveryQueue ??= new Queue(deliveryQueueName(supplier.id), { connection: redis, prefix: env.queuePrefix });
+      return deliveryQueue;
+    },
     logs: () => logged,
     async close() {
-      await deliveryQueue.close();
+      await deliveryQueue?.close();
       redis.disconnect();
       await gateway.close();
       await sandbox.close();
