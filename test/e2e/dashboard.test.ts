@@ -1,5 +1,5 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { boardQueue, chromiumLaunch } from '../support/dashboard';
+import { chromium, type Browser } from 'playwright-core';
+import { boardQueue, chromiumLaunch, watchedPage } from '../support/dashboard';
 import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
 import { uniqueName } from '../support/services';
 
@@ -19,22 +19,6 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-/** A page that records what went wrong in it: console errors, uncaught errors, CSP violations. */
-async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.exposeFunction('reportViolation', (violation: string) => problems.push(`CSP violation: ${violation}`));
-  // Init scripts run before the page's own and outside its CSP.
-  await page.addInitScript({
-    content: "document.addEventListener('securitypolicyviolation', (event) => window.reportViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} ${event.sample}`))",
-  });
-  return { page, problems };
-}
-
 test('log in through the form, see the supplier queue and a failed job, log out: no console error, page error or CSP violation', async () => {
   const transferIds: string[] = [];
   for (const domain of [undefined, 'taken-example.nl']) {
@@ -44,7 +28,7 @@ test('log in through the form, see the supplier queue and a failed job, log out:
   }
   await transferStatus(gateway, transferIds[0], ['delivered']);
   await transferStatus(gateway, transferIds[1], ['failed']);
-  const { page, problems } = await watchedPage();
+  const { page, problems } = await watchedPage(browser);
 
   await page.goto(`${gateway.url}/admin/queues`);
   expect(new URL(page.url()).pathname).toBe('/admin/login');

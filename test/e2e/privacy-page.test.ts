@@ -1,5 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
-import { chromiumLaunch } from '../support/dashboard';
+import { chromiumLaunch, watchedPage } from '../support/dashboard';
 import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
 import { uniqueName } from '../support/services';
 
@@ -27,17 +27,7 @@ test('log in, find a subject, erase it and see the statement complete: no consol
   // The supplier answers the erasure slowly: the statement is still running when the page first shows it.
   gateway.sandbox.faults.inject({ kind: 'delay', method: 'DELETE', delayMs: 2000 });
 
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.exposeFunction('reportViolation', (violation: string) => problems.push(`CSP violation: ${violation}`));
-  // Init scripts run before the page's own and outside its CSP.
-  await page.addInitScript({
-    content: "document.addEventListener('securitypolicyviolation', (event) => window.reportViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} ${event.sample}`))",
-  });
+  const { page, problems } = await watchedPage(browser);
 
   await page.goto(`${gateway.url}/privacy`);
   expect(new URL(page.url()).pathname).toBe('/privacy/login');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import type { ApiKey } from '../../src/api/api-keys';
 import { sessionCookie } from '../../src/api/dashboard';
 import type { TestGateway } from './gateway';
@@ -52,3 +53,19 @@ export const chromiumLaunch = {
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 };
+
+/** A page that records what went wrong in it: console errors, uncaught errors, CSP violations. */
+export async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.exposeFunction('reportViolation', (violation: string) => problems.push(`CSP violation: ${violation}`));
+  // Init scripts run before the page's own and outside its CSP.
+  await page.addInitScript({
+    content: "document.addEventListener('securitypolicyviolation', (event) => window.reportViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} ${event.sample}`))",
+  });
+  return { page, problems };
+}
