@@ -9,6 +9,7 @@ import type { ShareEvent } from '../shares/events';
 import { appendShares } from '../shares/share-log';
 import type { Database, Queryable } from '../store';
 import { cancelForErasure } from '../transfers/operations';
+import { recordOutcome } from './erasure-recipients';
 
 /** The grounds of GDPR Art. 17(1), (a) to (f), on which a subject may have its data erased. */
 export const erasureReasons = ['no_longer_necessary', 'consent_withdrawn', 'objection', 'unlawful_processing', 'legal_obligation', 'child_information_society'] as const;
@@ -75,8 +76,16 @@ export async function startErasure(deps: ErasureDependencies, requester: Reader,
     return { events: [requested, ...cancelled.map(() => 'transfer.cancelled' as const), keysDestroyed, ...finished], suppliers: recipients };
   });
   for (const event of events) metrics.shareLogged(typeof event === 'string' ? event : event.event);
+  // A supplier no longer in the suppliers file has no connector here and no worker to ask it: the recipient fails
+  // at once, saying so, rather than keep the erasure (and intake for the subject) waiting for ever.
+  const unreachable = suppliers.filter((supplier) => !agreements.has(supplier));
+  for (const supplier of unreachable) {
+    const recipient = { erasureId: id, subjectHash, supplier, recipient: supplier, status: 'queued' as const };
+    const reason = `The gateway has no connector for ${supplier} any more (it is not in the suppliers file), so it could not ask it to erase: ask the supplier directly.`;
+    for (const event of await recordOutcome(db, recipient, { status: 'failed', reason, records: [] })) metrics.shareLogged(event.event);
+  }
   // Should Redis fail now, the recipients wait in PostgreSQL and the workers' sweep queues their jobs.
-  await erasureQueues.enqueue(id, suppliers).catch(() => undefined);
+  await erasureQueues.enqueue(id, suppliers.filter((supplier) => agreements.has(supplier))).catch(() => undefined);
   return id;
 }
 
