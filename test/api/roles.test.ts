@@ -2,7 +2,7 @@ import { roles, type ApiRole } from '../../src/api/api-keys';
 import { routes } from '../../src/api/openapi';
 import { api, startTestGateway, type TestGateway } from '../support/gateway';
 
-// Issue 11, "Done when": every route gives each role the access ../shared/DESIGN.md §4 grants, and 403 to the
+// Issue 11, "Done when": every route gives each role the access the design grants (docs/architecture.md, "Roles"), and 403 to the
 // others. The table is written out here from the design, not read from the code it checks.
 
 const noId = '00000000-0000-4000-8000-000000000000';
