@@ -35,6 +35,9 @@ export function canonicalJson(document: object): Buffer {
 export async function deliverFile(drop: FileDrop, document: Buffer, ctx: DeliveryContext): Promise<DeliveryResult> {
   const name = deliveryFileName(ctx.transferId);
   const sealed = await drop.sealer.seal(document);
+  // Connected first, so a refused login or an unknown host key leaves nothing recorded (and nothing to discard).
+  await drop.session.check(ctx.signal);
+  if (ctx.state.file !== name) await ctx.recordState({ ...ctx.state, file: name });
   await uploadSealed(drop, name, sealed.bytes, 'delivery', ctx);
   return { supplierReference: name, sentDigest: sha256Hex(sealed.bytes), encryption: sealed.encryption };
 }
@@ -45,18 +48,23 @@ export async function lookupFile(drop: FileDrop, ctx: DeliveryContext): Promise<
   return (await drop.session.exists(pathIn(drop, name), ctx.signal)) ? { supplierReference: name } : null;
 }
 
-/** Removes what an unfinished upload of the transfer left; a file under its final name is delivered and stays. */
+/**
+ * Removes what an unfinished upload of the transfer left; a file under its final name is delivered and stays.
+ * A transfer that never recorded an upload sent nothing: there is nothing to ask the server.
+ */
 export async function discardFile(drop: FileDrop, ctx: DeliveryContext): Promise<void> {
-  await drop.session.remove(pathIn(drop, temporaryFileName(deliveryFileName(ctx.transferId))), ctx.signal);
+  if (ctx.state.file === undefined) return;
+  await drop.session.remove(pathIn(drop, temporaryFileName(ctx.state.file)), ctx.signal);
 }
 
 /**
  * A delivered file is the agency's to erase: it gets a sealed erasure request naming the transfer and the
  * file (no personal value), `erasure-<erasure id>-<transfer id>.json.pgp`, the same name on every retry.
- * An unfinished upload is ours to remove.
+ * An unfinished upload is ours to remove. Only a transfer whose state names its file started an upload.
  */
 export async function eraseFile(drop: FileDrop, record: SubjectRecord, ctx: ErasureContext): Promise<RecordErasure> {
-  const name = deliveryFileName(record.transferId);
+  const name = record.state.file;
+  if (name === undefined) return { transferId: record.transferId, status: 'not_found', reason: 'no upload of this transfer was ever started' };
   if (await drop.session.exists(pathIn(drop, name), ctx.signal)) {
     const request = canonicalJson({ type: 'erasure_request', erasureId: ctx.erasureId, transferId: record.transferId, operation: record.operation, file: name });
     const sealed = await drop.sealer.seal(request);
