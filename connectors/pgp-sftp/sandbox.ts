@@ -47,8 +47,8 @@ export interface PgpSftpSandbox {
   deliveryFiles(): string[];
   /** Every file in the directory, erasure requests included. */
   files(): string[];
-  /** SHA-256 (hex) of a file's bytes as received, or undefined when there is no such file. */
-  digestOf(name: string): string | undefined;
+  /** A file's bytes as received, or undefined when there is no such file. */
+  file(name: string): Buffer | undefined;
   /** Every SFTP request received, oldest first. */
   requests(): SftpRequest[];
   /** Every file under its final name, decrypted and verified; throws if one does not decrypt or verify. */
@@ -149,9 +149,9 @@ export async function startPgpSftpSandbox(options: PgpSftpSandboxOptions = {}): 
     faults: { inject: (fault) => intake.faults.inject(fault), clear: () => intake.faults.clear() },
     deliveryFiles: () => [...intake.files.keys()].filter(isDeliveryFile),
     files: () => [...intake.files.keys()],
-    digestOf: (name) => {
+    file: (name) => {
       const file = intake.files.get(name);
-      return file && createHash('sha256').update(file).digest('hex');
+      return file && Buffer.from(file);
     },
     requests: () => [...intake.requests],
     async received() {

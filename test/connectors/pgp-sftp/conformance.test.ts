@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { utils } from 'ssh2';
+import { sha256Hex } from '../../../src/connector-kit';
 import { type ConformanceFault, describeConnectorConformance } from '../conformance/suite';
 import { pgpSftp } from '../../../connectors/pgp-sftp/connector';
 import { startPgpSftpSandbox } from '../../../connectors/pgp-sftp/sandbox';
@@ -37,7 +38,8 @@ describeConnectorConformance('pgp-sftp', {
       subjectRecords: async () => sandbox.deliveryFiles(),
       // The agency gets an erasure request file and erases on its side; the delivered file stays until it does.
       erasureOfDelivered: 'sent' as const,
-      digestOfDelivery: async (supplierReference: string) => sandbox.digestOf(supplierReference) ?? 'no such file',
+      // `sentDigest` is the SHA-256 of the uploaded file: the sandbox's bytes of it.
+      digestOfDelivery: async (supplierReference: string) => sha256Hex(sandbox.file(supplierReference) ?? Buffer.alloc(0)),
       stop: () => sandbox.close(),
     };
   },
