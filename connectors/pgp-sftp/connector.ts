@@ -32,7 +32,11 @@ export const pgpSftpConfigSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['host', 'username', 'hostKeySha256', 'directory', 'recipientKeyFile', 'signingKeyFile'],
-  oneOf: [{ required: ['password'] }, { required: ['privateKeyFile'] }],
+  // Exactly one way to authenticate. Each branch names its property so that strict Ajv (strictRequired) accepts it.
+  oneOf: [
+    { properties: { password: true }, required: ['password'] },
+    { properties: { privateKeyFile: true }, required: ['privateKeyFile'] },
+  ],
   properties: {
     host: { type: 'string', minLength: 1 },
     port: { type: 'integer', minimum: 1, maximum: 65_535, default: 22 },

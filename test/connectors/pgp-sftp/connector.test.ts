@@ -6,6 +6,9 @@ import { generateKey } from 'openpgp';
 import { utils } from 'ssh2';
 import { loadAgreements, schemasDir } from '../../../src/agreements/agreements';
 import { minimise } from '../../../src/agreements/payload-validator';
+import { parseSuppliers } from '../../../src/config/suppliers';
+import { getConnectorDefinition } from '../../../connectors';
+import example from '../../../config/suppliers.example.json';
 import { type Connector, SupplierContractError, SupplierRejectedError, SupplierUntrustedTlsError } from '../../../src/connector-kit';
 import { type PgpSftpConfig, pgpSftp } from '../../../connectors/pgp-sftp/connector';
 import { type PgpSftpSandbox, startPgpSftpSandbox } from '../../../connectors/pgp-sftp/sandbox';
@@ -13,6 +16,23 @@ import { debtCollectPayload } from './support/payloads';
 import { deliveryContext } from './support/contexts';
 
 const debtCollect = loadAgreements(schemasDir).get('debt-collector')!.operations.get('debt.collect')!;
+
+describe('pgp-sftp config', () => {
+  const env = { DEBT_COLLECTOR_SFTP_PASSWORD: 'secret', GATEWAY_SIGNING_KEY_PASSPHRASE: 'secret' };
+  const entry = example.suppliers['debt-collector'];
+  const parse = (config: Record<string, unknown>) => parseSuppliers({ suppliers: { 'debt-collector': { ...entry, config } } }, getConnectorDefinition, env, 'test');
+
+  it("the example entry passes the gateway's strict config check", () => {
+    expect(parse(entry.config)).toMatchObject([{ id: 'debt-collector', connector: 'pgp-sftp', config: { password: 'secret', port: 22 } }]);
+  });
+
+  it('wants exactly one of password and privateKeyFile', () => {
+    const { password: _password, ...withoutPassword } = entry.config;
+    expect(parse({ ...withoutPassword, privateKeyFile: '/keys/id_ed25519' })).toHaveLength(1);
+    expect(() => parse(withoutPassword)).toThrow(/is invalid/);
+    expect(() => parse({ ...entry.config, privateKeyFile: '/keys/id_ed25519' })).toThrow(/is invalid/);
+  });
+});
 
 describe('pgp-sftp connector against its sandbox', () => {
   let sandbox: PgpSftpSandbox;
