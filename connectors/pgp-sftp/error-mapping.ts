@@ -22,8 +22,9 @@ export function isNoSuchFile(error: Error): boolean {
 }
 
 /**
- * An SFTP status answer as a connector-kit error. The server's message text can repeat a path or worse,
- * so it never goes into the error: only the status number does.
+ * An SFTP request's failure as a connector-kit error. A status answer says what the server did (nothing), so
+ * only a failure without one (the channel closed first) can leave the outcome unknown. The server's message
+ * text can repeat a path or worse, so it never goes into the error: only the status number does.
  */
 export function statusFailure(error: Error, mayHaveLanded: boolean): ConnectorError {
   const status = (error as SftpError).code;
@@ -35,17 +36,14 @@ export function statusFailure(error: Error, mayHaveLanded: boolean): ConnectorEr
     case SFTP_STATUS.FAILURE: {
       const busy = BUSY.exec(error.message);
       if (busy) return new SupplierRateLimitedError('busy', 'the SFTP server is busy', busy[1] === undefined ? BUSY_FALLBACK_MS : Number(busy[1]) * 1000);
-      return new SupplierUnavailableError('sftp_failure', 'the SFTP server failed the request (SSH_FX_FAILURE)', mayHaveLanded);
+      return new SupplierUnavailableError('sftp_failure', 'the SFTP server failed the request (SSH_FX_FAILURE)');
     }
     case SFTP_STATUS.BAD_MESSAGE:
     case SFTP_STATUS.OP_UNSUPPORTED:
       return new SupplierContractError(`sftp_status_${status}`, `the SFTP server did not understand the request (status ${status})`);
     default:
-      return new SupplierUnavailableError(
-        typeof status === 'number' ? `sftp_status_${status}` : 'connection_lost',
-        'the SFTP request failed without a known status',
-        mayHaveLanded,
-      );
+      if (typeof status === 'number') return new SupplierUnavailableError(`sftp_status_${status}`, `the SFTP server failed the request (status ${status})`);
+      return new SupplierUnavailableError('connection_lost', 'the SFTP channel closed before an answer', mayHaveLanded);
   }
 }
 
