@@ -71,7 +71,7 @@ export class SftpSession {
   }
 
   private async request<T>(call: SftpCall<T>, signal: AbortSignal | undefined): Promise<T> {
-    if (signal?.aborted) throw abortedError(false);
+    // Refused at once when the signal has fired, even on an open connection: nothing is sent after an abort.
     const { client, sftp } = await this.connected(signal);
     const mayHaveLanded = call.mayHaveLanded === true;
     return new Promise<T>((resolve, reject) => {
