@@ -87,17 +87,17 @@ export const pgpSftp: ConnectorDefinition<PgpSftpConfig> = {
         return deliverFile(drop, documentFor(operation)(payload, ctx.transferId), ctx);
       },
       async lookup(operation, _payload, ctx) {
-        documentFor(operation);
+        checkOperation(operation);
         return lookupFile(drop, ctx);
       },
       async discard(operation, ctx) {
-        documentFor(operation);
+        checkOperation(operation);
         await discardFile(drop, ctx);
       },
       async erase(records, ctx) {
         const answers = [];
         for (const record of records) {
-          documentFor(record.operation);
+          checkOperation(record.operation);
           answers.push(await eraseFile(drop, record, ctx));
         }
         return answers;
@@ -109,10 +109,13 @@ export const pgpSftp: ConnectorDefinition<PgpSftpConfig> = {
   },
 };
 
+function checkOperation(operation: string): void {
+  if (!Object.hasOwn(documents, operation)) throw new SupplierContractError('unsupported_operation', `pgp-sftp does not implement ${operation}`);
+}
+
 function documentFor(operation: string): (payload: unknown, transferId: string) => Buffer {
-  const document = Object.hasOwn(documents, operation) ? documents[operation] : undefined;
-  if (!document) throw new SupplierContractError('unsupported_operation', `pgp-sftp does not implement ${operation}`);
-  return document;
+  checkOperation(operation);
+  return documents[operation];
 }
 
 /**

@@ -21,9 +21,9 @@ export interface IntakeDirectory {
   requests: SftpRequest[];
 }
 
-/** Requests about an erasure request or a file outside the directory carry no subject's data: faults skip them. */
+/** Erasure requests (under their final or temporary names) carry no subject's data: faults skip them. */
 export function isDeliveryFile(name: string): boolean {
-  return !name.startsWith('erasure-');
+  return !name.replace(/^\./, '').startsWith('erasure-');
 }
 
 /**
