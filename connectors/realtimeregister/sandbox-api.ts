@@ -25,8 +25,8 @@ export interface SandboxContact {
 /** A registered domain as the sandbox keeps it, without its name. */
 export interface SandboxDomain {
   registrant: string;
-  /** SHA-256 (hex) of the contact body bytes received, followed by the domain body bytes received. */
-  digest: string;
+  /** SHA-256 (hex) of the bytes received that carry the registrant's data: its contact's body, then this domain's. */
+  receivedDigest: string;
 }
 
 const ROUTES: Array<[method: string, pattern: RegExp, name: string]> = [
@@ -135,11 +135,6 @@ export class SandboxApi {
     return this.createDomain(id, rawBody);
   }
 
-  /** The digest of the delivery whose domain has `registrant`, or undefined when no domain has. */
-  digestOf(registrant: string): string | undefined {
-    return [...this.registered.values()].find((domain) => domain.registrant === registrant)?.digest;
-  }
-
   private createContact(handle: string, rawBody: Buffer): SandboxAnswer {
     if (!HANDLE.test(handle)) return violation({ field: 'handle', value: handle });
     const body = parseBody(rawBody);
@@ -173,8 +168,8 @@ export class SandboxApi {
         billables: [{ product: `domain_${name.split('.').pop()}`, action: 'CREATE', quantity: 1 }],
       });
     }
-    const digest = (this.contacts.get(request.registrant) as Hash).copy().update(rawBody).digest('hex');
-    this.registered.set(name, { registrant: request.registrant, digest });
+    const receivedDigest = (this.contacts.get(request.registrant) as Hash).copy().update(rawBody).digest('hex');
+    this.registered.set(name, { registrant: request.registrant, receivedDigest });
     return { status: 201, body: { domainName: name, status: 'OK', expiryDate: new Date(Date.now() + 365 * 86_400_000).toISOString() } };
   }
 

@@ -33,8 +33,6 @@ export interface RealtimeRegisterSandbox {
   /** Every contact the sandbox holds, with how many domains have it as registrant. */
   contacts(): SandboxContact[];
   domains(): SandboxDomain[];
-  /** The delivery digest the sandbox computed for the domain registered with this registrant handle. */
-  digestOf(registrant: string): string | undefined;
   /** API requests received, by route name, e.g. `domains.create`. */
   requests(): Record<string, number>;
   close(): Promise<void>;
@@ -80,10 +78,7 @@ export async function startRealtimeRegisterSandbox(options: RealtimeRegisterSand
       if (route === 'POST /faults') faults.inject(parseFault(JSON.parse(body || '{}')));
       else if (route === 'DELETE /faults') faults.clear();
       else if (route === 'GET /state') return write(res, { status: 200, body: state() });
-      else if (route.startsWith('GET /deliveries/')) {
-        const digest = api.digestOf(decodeURIComponent(route.slice('GET /deliveries/'.length)));
-        return write(res, digest === undefined ? { status: 404, body: { error: 'no such delivery' } } : { status: 200, body: { digest } });
-      } else return write(res, { status: 404, body: { error: 'unknown control route' } });
+      else return write(res, { status: 404, body: { error: 'unknown control route' } });
     } catch (error) {
       return write(res, { status: 400, body: { error: (error as Error).message } });
     }
@@ -117,7 +112,6 @@ export async function startRealtimeRegisterSandbox(options: RealtimeRegisterSand
     faults: { inject: (fault) => faults.inject(fault), clear: () => faults.clear(), pending: () => faults.pending() },
     contacts: () => api.contactList(),
     domains: () => api.domainList(),
-    digestOf: (registrant) => api.digestOf(registrant),
     requests: () => ({ ...counts }),
     close: () =>
       new Promise<void>((resolve) => {
