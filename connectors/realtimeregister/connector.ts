@@ -50,7 +50,7 @@ export const realtimeregister: ConnectorDefinition<RealtimeRegisterConfig> = {
         // The cheapest call that proves the API key and the customer: one contact handle of ours, no contact data.
         await client.call({
           method: 'GET',
-          path: `/customers/${encodeURIComponent(config.customer)}/contacts`,
+          path: `/customers/${encodeURIComponent(client.customer)}/contacts`,
           label: 'contacts.list',
           query: { limit: 1, fields: 'handle' },
           signal,
