@@ -50,17 +50,14 @@ async function main(): Promise<void> {
       const cpu = `CPU µs/delivery: machine ${((after.machine - before.machine) / transfers).toFixed(0)} = worker process ${per((pid) => pid === String(workerPid))} + sandbox ${per((pid) => pid === String(sandboxProcess.pid))} + PostgreSQL ${per((_, name) => name === 'postgres')} + Redis ${per((_, name) => name === 'redis-server')} + other`;
       return { rate, cpu };
     };
-    const sandbox = JSON.parse(await firstLine(sandboxProcess)) as { url: string; username: string; password: string };
+    const { id, connector, config: sandbox } = JSON.parse(await firstLine(sandboxProcess)) as { id: string; connector: string; config: { baseUrl: string; username: string; password: string } };
     const suppliersFile = path.join(dataDir, 'suppliers.json');
-    writeFileSync(
-      suppliersFile,
-      JSON.stringify({ suppliers: { openprovider: { connector: 'openprovider', config: { baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password }, queue: { concurrency } } } }),
-    );
+    writeFileSync(suppliersFile, JSON.stringify({ suppliers: { [id]: { connector, config: sandbox, queue: { concurrency } } } }));
     const provisioning = createApiKey(environment.keysFile, 'bench-provisioning', 'provisioning').token;
     const ops = createApiKey(environment.keysFile, 'bench-ops', 'ops').token;
     const gateway = await startServer('src/start.ts', { ...environment.gatewayEnv, SGW_SUPPLIERS_FILE: suppliersFile });
     const bareWorker = startProcess('bench/bare-worker.ts', {
-      SANDBOX_URL: sandbox.url,
+      SANDBOX_URL: sandbox.baseUrl,
       SANDBOX_USERNAME: sandbox.username,
       SANDBOX_PASSWORD: sandbox.password,
       REDIS_URL: redisUrl,
