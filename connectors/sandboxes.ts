@@ -2,6 +2,7 @@ import type { SupplierConfig } from '../src/config/suppliers';
 import { defaultQueuePolicy } from '../src/config/suppliers';
 import { startOpenproviderSandbox } from './openprovider/sandbox';
 import { startPgpSftpSandbox } from './pgp-sftp/sandbox';
+import { startRealtimeRegisterSandbox } from './realtimeregister/sandbox';
 
 export interface RunningSandbox {
   supplier: SupplierConfig;
@@ -25,6 +26,19 @@ const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
       close: () => sandbox.close(),
     };
   },
+  realtimeregister: async () => {
+    const sandbox = await startRealtimeRegisterSandbox();
+    return {
+      supplier: {
+        id: 'realtimeregister',
+        connector: 'realtimeregister',
+        config: { baseUrl: sandbox.url, customer: sandbox.customer, apiKey: sandbox.apiKey },
+        queue: defaultQueuePolicy,
+      },
+      url: sandbox.url,
+      close: () => sandbox.close(),
+    };
+  },
   'debt-collector': async () => {
     const sandbox = await startPgpSftpSandbox();
     return {
@@ -37,4 +51,10 @@ const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
 
 export async function startSandboxes(): Promise<RunningSandbox[]> {
   return Promise.all(Object.values(sandboxes).map((start) => start()));
+}
+
+/** The simulator of one bundled supplier, by its key above (benchmarks run it in a process of its own). */
+export async function startSandbox(name: string): Promise<RunningSandbox> {
+  if (!Object.hasOwn(sandboxes, name)) throw new Error(`no sandbox named ${name}; there are ${Object.keys(sandboxes).join(', ')}`);
+  return sandboxes[name]();
 }
