@@ -1,13 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createApiKey } from '../src/api/api-keys';
 import { cpuSnapshot, cpuUsed } from './cpu';
-import { children, firstLine, startProcess, startServer, stop } from './processes';
+import { benchEnvironment, firstLine, startProcess, startServer } from './processes';
 import { transferBody } from './transfer-body';
 
 /**
@@ -21,8 +20,6 @@ const transfers = Number(process.env.BENCH_DRAIN_TRANSFERS ?? 5000);
 const rounds = Number(process.env.BENCH_DRAIN_ROUNDS ?? 2);
 const concurrency = Number(process.env.BENCH_DRAIN_CONCURRENCY ?? 8);
 const bulkRetryTransfers = 10_000;
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -36,14 +33,9 @@ async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sgw-drain-'));
-  const database = `sgw_drain_${randomBytes(4).toString('hex')}`;
-  const prefix = `sgwdrain${randomBytes(3).toString('hex')}`;
-  const admin = new Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const gatewayDatabaseUrl = Object.assign(new URL(databaseUrl), { pathname: `/${database}` }).toString();
-  const db = new Client({ connectionString: gatewayDatabaseUrl });
+  const environment = await benchEnvironment('drain');
+  const { dataDir, prefix, redisUrl } = environment;
+  const db = new Client({ connectionString: environment.databaseUrl });
   const redis = new IORedis(redisUrl, { maxRetriesPerRequest: null });
   const bareQueueName = 'bare-drain';
   const bareQueue = new Queue(bareQueueName, { connection: redis, prefix });
@@ -58,29 +50,14 @@ async function main(): Promise<void> {
       const cpu = `CPU µs/delivery: machine ${((after.machine - before.machine) / transfers).toFixed(0)} = worker process ${per((pid) => pid === String(workerPid))} + sandbox ${per((pid) => pid === String(sandboxProcess.pid))} + PostgreSQL ${per((_, name) => name === 'postgres')} + Redis ${per((_, name) => name === 'redis-server')} + other`;
       return { rate, cpu };
     };
-    const sandbox = JSON.parse(await firstLine(sandboxProcess)) as { url: string; username: string; password: string };
+    const { id, connector, config: sandbox } = JSON.parse(await firstLine(sandboxProcess)) as { id: string; connector: string; config: { baseUrl: string; username: string; password: string } };
     const suppliersFile = path.join(dataDir, 'suppliers.json');
-    writeFileSync(
-      suppliersFile,
-      JSON.stringify({ suppliers: { openprovider: { connector: 'openprovider', config: { baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password }, queue: { concurrency } } } }),
-    );
-    const keysFile = path.join(dataDir, 'api-keys.json');
-    const provisioning = createApiKey(keysFile, 'bench-provisioning', 'provisioning').token;
-    const ops = createApiKey(keysFile, 'bench-ops', 'ops').token;
-    const gateway = await startServer('src/start.ts', {
-      DATABASE_URL: gatewayDatabaseUrl,
-      REDIS_URL: redisUrl,
-      SGW_DATA_DIR: dataDir,
-      SGW_API_KEYS_FILE: keysFile,
-      SGW_SUPPLIERS_FILE: suppliersFile,
-      SGW_QUEUE_PREFIX: prefix,
-      SGW_MASTER_KEY: randomBytes(32).toString('base64'),
-      SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
-      SGW_LOG_SIGNING_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'warn',
-    });
+    writeFileSync(suppliersFile, JSON.stringify({ suppliers: { [id]: { connector, config: sandbox, queue: { concurrency } } } }));
+    const provisioning = createApiKey(environment.keysFile, 'bench-provisioning', 'provisioning').token;
+    const ops = createApiKey(environment.keysFile, 'bench-ops', 'ops').token;
+    const gateway = await startServer('src/start.ts', { ...environment.gatewayEnv, SGW_SUPPLIERS_FILE: suppliersFile });
     const bareWorker = startProcess('bench/bare-worker.ts', {
-      SANDBOX_URL: sandbox.url,
+      SANDBOX_URL: sandbox.baseUrl,
       SANDBOX_USERNAME: sandbox.username,
       SANDBOX_PASSWORD: sandbox.password,
       REDIS_URL: redisUrl,
@@ -164,14 +141,10 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     console.log(`bulk retry: ${answer.retried} of ${answer.matched} failed transfers put back on the queue in ${seconds.toFixed(2)} s`);
   } finally {
-    await Promise.all(children.map(stop));
     await bareQueue.close();
-    await db.end().catch(() => undefined);
-    await admin.query(`drop database ${database} with (force)`);
-    await admin.end();
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
     redis.disconnect();
-    rmSync(dataDir, { recursive: true, force: true });
+    await db.end().catch(() => undefined);
+    await environment.dispose();
   }
 }
 

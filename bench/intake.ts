@@ -1,14 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { randomInt, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createApiKey } from '../src/api/api-keys';
 import { cpuSnapshot, cpuUsed, type CpuSnapshot } from './cpu';
-import { children, startServer, stop } from './processes';
+import { benchEnvironment, startServer } from './processes';
 import { transferBody } from './transfer-body';
 
 /**
@@ -22,8 +18,6 @@ import { transferBody } from './transfer-body';
 const connections = 50;
 const durationSeconds = Number(process.env.BENCH_SECONDS ?? 6);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** CPU time (user + system, µs) of each process taking part, read from /proc (Linux only). */
 interface CpuTimes {
@@ -91,30 +85,13 @@ async function load(server: { url: string; child: ChildProcess }, token: string 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sgw-bench-'));
-  const database = `sgw_bench_${randomBytes(4).toString('hex')}`;
-  const prefix = `sgwbench${randomBytes(3).toString('hex')}`;
-  const admin = new Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const gatewayDatabaseUrl = Object.assign(new URL(databaseUrl), { pathname: `/${database}` }).toString();
-  const keysFile = path.join(dataDir, 'api-keys.json');
-  const { token } = createApiKey(keysFile, 'bench', 'provisioning');
+  const environment = await benchEnvironment('intake');
+  const { redisUrl, prefix, databaseUrl } = environment;
+  const { token } = createApiKey(environment.keysFile, 'bench', 'provisioning');
   try {
     const bare = await startServer('bench/bare-endpoint.ts', { REDIS_URL: redisUrl, BENCH_PREFIX: prefix });
-    const committed = await startServer('bench/committed-write-endpoint.ts', { REDIS_URL: redisUrl, BENCH_PREFIX: prefix, DATABASE_URL: gatewayDatabaseUrl });
-    const gateway = await startServer('src/start.ts', {
-      SGW_ROLE: 'api',
-      DATABASE_URL: gatewayDatabaseUrl,
-      REDIS_URL: redisUrl,
-      SGW_DATA_DIR: dataDir,
-      SGW_API_KEYS_FILE: keysFile,
-      SGW_QUEUE_PREFIX: prefix,
-      SGW_MASTER_KEY: randomBytes(32).toString('base64'),
-      SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
-      SGW_LOG_SIGNING_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'warn',
-    });
+    const committed = await startServer('bench/committed-write-endpoint.ts', { REDIS_URL: redisUrl, BENCH_PREFIX: prefix, DATABASE_URL: databaseUrl });
+    const gateway = await startServer('src/start.ts', { ...environment.gatewayEnv, SGW_ROLE: 'api' });
     console.log(`intake benchmark: ${connections} connections, ${rounds} rounds of ${durationSeconds} s, gateway on PostgreSQL`);
     // Long enough for V8 to optimise the hot paths and PostgreSQL to cache its plans: the first seconds run slower.
     await load(bare, undefined, 5);
@@ -153,7 +130,7 @@ async function main(): Promise<void> {
     });
     // Every 202 must stand for a committed row: the benchmark counts them.
     const accepted = [warmup, ...measured.map((round) => round.gateway)].reduce((sum, run) => sum + run.accepted, 0);
-    const check = new Client({ connectionString: gatewayDatabaseUrl });
+    const check = new Client({ connectionString: databaseUrl });
     await check.connect();
     const [{ count }] = (await check.query('select count(*) as count from transfers')).rows;
     await check.end();
@@ -171,14 +148,7 @@ async function main(): Promise<void> {
       `intake (median of ${rounds} rounds): throughput ${throughput.toFixed(2)}x the committed-write reference (target >= 0.50), p99 ${tail.toFixed(2)}x the bare p99 (target <= 2.00): ${throughput >= 0.5 && tail <= 2 ? 'MET' : 'NOT MET'}`,
     );
   } finally {
-    await Promise.all(children.map(stop));
-    await admin.query(`drop database ${database} with (force)`);
-    await admin.end();
-    // Hundreds of thousands of jobs: deleted a page at a time, never spread into one call.
-    const redis = new IORedis(redisUrl);
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
-    redis.disconnect();
-    rmSync(dataDir, { recursive: true, force: true });
+    await environment.dispose();
   }
 }
 

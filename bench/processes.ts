@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
 
 export const root = path.join(__dirname, '..');
 
@@ -50,4 +55,61 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** A throwaway gateway environment: its own PostgreSQL database, Redis key prefix, data dir and API keys file. */
+export interface BenchEnvironment {
+  /** The throwaway database's URL. */
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  dataDir: string;
+  keysFile: string;
+  /** What `src/start.ts` needs to run in this environment, fresh keys included. */
+  gatewayEnv: Record<string, string>;
+  /** Stops every process started, drops the database, deletes the prefix's Redis keys and the data dir. */
+  dispose(): Promise<void>;
+}
+
+/** Creates the environment of one benchmark (`name` goes into the database, prefix and dir names). */
+export async function benchEnvironment(name: string): Promise<BenchEnvironment> {
+  const serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const suffix = randomBytes(4).toString('hex');
+  const database = `sgw_${name}_${suffix}`;
+  const prefix = `sgw${name}${suffix}`;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `sgw-${name}-`));
+  const keysFile = path.join(dataDir, 'api-keys.json');
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${database}`);
+  const databaseUrl = Object.assign(new URL(serverUrl), { pathname: `/${database}` }).toString();
+  return {
+    databaseUrl,
+    redisUrl,
+    prefix,
+    dataDir,
+    keysFile,
+    gatewayEnv: {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      SGW_DATA_DIR: dataDir,
+      SGW_API_KEYS_FILE: keysFile,
+      SGW_QUEUE_PREFIX: prefix,
+      SGW_MASTER_KEY: randomBytes(32).toString('base64'),
+      SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
+      SGW_LOG_SIGNING_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'warn',
+    },
+    async dispose() {
+      await Promise.all(children.map(stop));
+      await admin.query(`drop database ${database} with (force)`);
+      await admin.end();
+      // Hundreds of thousands of jobs: deleted a page at a time, never spread into one call.
+      const redis = new IORedis(redisUrl);
+      for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
+      redis.disconnect();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,16 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import canonicalize from 'canonicalize';
 import { Client } from 'pg';
 import { createApiKey } from '../src/api/api-keys';
 import type { ShareEntry } from '../src/shares/events';
 import type { Verification } from '../src/shares/verification';
-import { children, root, startServer, stop } from './processes';
+import { benchEnvironment, root, startServer, stop } from './processes';
 
 /**
  * `npm run bench`, verify row. `BENCH_VERIFY_ENTRIES` (1,000,000) shares-log entries are written as a valid chain
@@ -20,8 +17,6 @@ import { children, root, startServer, stop } from './processes';
  */
 const entries = Number(process.env.BENCH_VERIFY_ENTRIES ?? 1_000_000);
 const batchSize = 10_000;
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A delivery entry the size of a real one, different for each n. */
 function entry(n: number): string {
@@ -66,27 +61,12 @@ function getJson<T>(url: string, token: string, method = 'GET'): Promise<T> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sgw-verify-'));
-  const database = `sgw_verify_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  const gatewayDatabaseUrl = Object.assign(new URL(databaseUrl), { pathname: `/${database}` }).toString();
+  const environment = await benchEnvironment('verify');
+  const gatewayDatabaseUrl = environment.databaseUrl;
   const db = new Client({ connectionString: gatewayDatabaseUrl });
   try {
-    const keysFile = path.join(dataDir, 'api-keys.json');
-    const privacy = createApiKey(keysFile, 'bench-privacy', 'privacy').token;
-    const gateway = await startServer('src/start.ts', {
-      DATABASE_URL: gatewayDatabaseUrl,
-      REDIS_URL: redisUrl,
-      SGW_DATA_DIR: dataDir,
-      SGW_API_KEYS_FILE: keysFile,
-      SGW_QUEUE_PREFIX: `sgwverify${randomBytes(3).toString('hex')}`,
-      SGW_MASTER_KEY: randomBytes(32).toString('base64'),
-      SGW_SUBJECT_HASH_KEY: randomBytes(32).toString('base64'),
-      SGW_LOG_SIGNING_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'warn',
-    });
+    const privacy = createApiKey(environment.keysFile, 'bench-privacy', 'privacy').token;
+    const gateway = await startServer('src/start.ts', environment.gatewayEnv);
     await db.connect();
     const [, appendSeconds] = await timed(async () => {
       let prevHash = '0'.repeat(64);
@@ -116,11 +96,8 @@ async function main(): Promise<void> {
     if (!verification.ok || !offline.ok || signed.seq !== entries) throw new Error('the benchmark log did not verify');
     await stop(gateway.child);
   } finally {
-    await Promise.all(children.map(stop));
     await db.end().catch(() => undefined);
-    await admin.query(`drop database ${database} with (force)`);
-    await admin.end();
-    rmSync(dataDir, { recursive: true, force: true });
+    await environment.dispose();
   }
 }
 

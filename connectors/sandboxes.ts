@@ -29,3 +29,9 @@ const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
 export async function startSandboxes(): Promise<RunningSandbox[]> {
   return Promise.all(Object.values(sandboxes).map((start) => start()));
 }
+
+/** The simulator of one bundled supplier, by its key above (benchmarks run it in a process of its own). */
+export async function startSandbox(name: string): Promise<RunningSandbox> {
+  if (!Object.hasOwn(sandboxes, name)) throw new Error(`no sandbox named ${name}; there are ${Object.keys(sandboxes).join(', ')}`);
+  return sandboxes[name]();
+}

@@ -3,7 +3,7 @@ import type IORedis from 'ioredis';
 import type winston from 'winston';
 import type { Agreement } from '../src/agreements/agreements';
 import type { QueuePolicy, SupplierConfig } from '../src/config/suppliers';
-import type { Connector, DeliveryContext } from '../src/connector-kit';
+import type { Connector, DeliveryContext, DeliveryEncryption } from '../src/connector-kit';
 import { unsealPayload } from '../src/crypto/sealing';
 import { connectorLogger } from '../src/log/logger';
 import type { GatewayMetrics } from '../src/metrics';
@@ -178,7 +178,7 @@ export class DeliveryWorkers {
         await this.recordSuccess(transfer, agreement, started, {
           supplierReference: result.supplierReference,
           sentDigest: result.sentDigest,
-          keyFingerprint: result.encryption?.keyFingerprint ?? null,
+          encryption: result.encryption ?? null,
           confirmedBy: 'delivery',
         });
       });
@@ -241,7 +241,7 @@ export class DeliveryWorkers {
   private async confirmedByLookup(transfer: TransferRecord, payload: unknown, ctx: DeliveryContext, attempt: number): Promise<boolean> {
     const { connector, agreement } = this.supplierOf(transfer);
     const landed = await connector.lookup(transfer.operation, payload, ctx);
-    if (landed) await this.recordSuccess(transfer, agreement, attempt, { supplierReference: landed.supplierReference, sentDigest: null, keyFingerprint: null, confirmedBy: 'lookup' });
+    if (landed) await this.recordSuccess(transfer, agreement, attempt, { supplierReference: landed.supplierReference, sentDigest: null, encryption: null, confirmedBy: 'lookup' });
     return landed !== null;
   }
 
@@ -313,7 +313,7 @@ export class DeliveryWorkers {
     transfer: TransferRecord,
     agreement: Agreement,
     attempt: number,
-    outcome: { supplierReference: string; sentDigest: string | null; keyFingerprint: string | null; confirmedBy: 'delivery' | 'lookup' },
+    outcome: { supplierReference: string; sentDigest: string | null; encryption: DeliveryEncryption | null; confirmedBy: 'delivery' | 'lookup' },
   ): Promise<void> {
     await appendShares(this.deps.db, [{ ...shareContext(transfer, agreement, attempt), event: 'delivery.succeeded', ...outcome }], {
       change: deliveredChange(transfer.id, outcome.supplierReference),

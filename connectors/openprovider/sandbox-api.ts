@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { type Hash, createHash, randomBytes } from 'node:crypto';
 import { OP_DOMAIN_EXISTS } from './error-mapping';
 import { splitDomain } from './operations/domain-register';
 
@@ -18,6 +18,8 @@ export interface SandboxDomain {
   name: string;
   id: number;
   ownerHandle: string;
+  /** SHA-256 (hex) of the bytes received that carry the registrant's data: its customer's body, then this domain's. */
+  receivedDigest: string;
 }
 
 /** A customer as the sandbox keeps it: its handle and the domains it owns, nothing of the person. */
@@ -115,8 +117,8 @@ const checkDomain = object(
 /** In-memory Openprovider: keeps tokens, domains and customers' handles and comments, never the contact data itself. */
 export class SandboxApi {
   private readonly tokens = new Set<string>();
-  /** Handle → the customer's `comments`, which `comment_pattern` searches. */
-  private readonly customerByHandle = new Map<string, { id: number; comments: string }>();
+  /** Handle → the customer's `comments`, which `comment_pattern` searches, and the digest of the body that made it, not yet final. */
+  private readonly customerByHandle = new Map<string, { id: number; comments: string; bodyDigest: Hash }>();
   private readonly registered = new Map<string, SandboxDomain>();
   private customerCount = 0;
   private nextDomainId = 1_000_001;
@@ -135,15 +137,16 @@ export class SandboxApi {
     return [...this.customerByHandle.keys()].map((handle) => ({ handle, domainIds: this.domainsOwnedBy(handle).map((domain) => domain.id) }));
   }
 
-  handle(method: string, path: string, query: URLSearchParams, body: unknown, authorization: string | undefined): SandboxAnswer {
+  /** Answers a request; `bodyText` is its body as received, `body` the same parsed. */
+  handle(method: string, path: string, query: URLSearchParams, bodyText: string, body: unknown, authorization: string | undefined): SandboxAnswer {
     if (method === 'POST' && path === '/auth/login') return this.login(body);
     if (!this.tokens.has(authorization?.replace(/^Bearer /, '') ?? '')) {
       return errorAnswer(401, SANDBOX_CODES.authFailed, 'Authentication/Authorization Failed');
     }
-    if (method === 'POST' && path === '/customers') return this.createCustomer(body);
+    if (method === 'POST' && path === '/customers') return this.createCustomer(bodyText, body);
     if (method === 'GET' && path === '/customers') return this.listCustomers(query);
     if (method === 'DELETE' && path.startsWith('/customers/')) return this.deleteCustomer(decodeURIComponent(path.slice('/customers/'.length)));
-    if (method === 'POST' && path === '/domains') return this.createDomain(body);
+    if (method === 'POST' && path === '/domains') return this.createDomain(bodyText, body);
     if (method === 'GET' && path === '/domains') return this.listDomains(query);
     return errorAnswer(404, SANDBOX_CODES.invalidRequest, 'Not found');
   }
@@ -160,13 +163,13 @@ export class SandboxApi {
     return success({ token, reseller_id: 100001 });
   }
 
-  private createCustomer(body: unknown): SandboxAnswer {
+  private createCustomer(bodyText: string, body: unknown): SandboxAnswer {
     const problem = checkCustomer(body, '');
     if (problem) return errorAnswer(400, SANDBOX_CODES.invalidRequest, problem);
     const { name, address, comments } = body as { name: { first_name: string; last_name: string }; address: { country: string }; comments?: string };
     this.customerCount += 1;
     const handle = `${letterOf(name.first_name)}${letterOf(name.last_name)}${String(this.customerCount).padStart(6, '0')}-${address.country}`;
-    this.customerByHandle.set(handle, { id: this.customerCount, comments: comments ?? '' });
+    this.customerByHandle.set(handle, { id: this.customerCount, comments: comments ?? '', bodyDigest: createHash('sha256').update(bodyText) });
     return success({ handle });
   }
 
@@ -193,7 +196,7 @@ export class SandboxApi {
     return [...this.registered.values()].filter((domain) => domain.ownerHandle === handle);
   }
 
-  private createDomain(body: unknown): SandboxAnswer {
+  private createDomain(bodyText: string, body: unknown): SandboxAnswer {
     const problem = checkDomain(body, '');
     if (problem) return errorAnswer(400, SANDBOX_CODES.invalidRequest, problem);
     const request = body as { domain: { name: string; extension: string }; owner_handle: string; admin_handle: string; tech_handle: string };
@@ -203,7 +206,8 @@ export class SandboxApi {
     if (this.registered.has(name) || request.domain.name.startsWith('taken-')) {
       return errorAnswer(400, SANDBOX_CODES.domainExists, 'Domain exists');
     }
-    const domain = { name, id: this.nextDomainId++, ownerHandle: request.owner_handle };
+    const receivedDigest = this.customerByHandle.get(request.owner_handle)!.bodyDigest.copy().update(bodyText).digest('hex');
+    const domain = { name, id: this.nextDomainId++, ownerHandle: request.owner_handle, receivedDigest };
     this.registered.set(name, domain);
     return success({ id: domain.id, status: 'ACT', auth_code: randomBytes(6).toString('hex') });
   }

@@ -106,7 +106,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     const answer =
       body === INVALID_JSON
         ? errorAnswer(400, SANDBOX_CODES.invalidRequest, 'Request body is not JSON')
-        : api.handle(method, path, url.searchParams, body, req.headers.authorization);
+        : api.handle(method, path, url.searchParams, bodyText, body, req.headers.authorization);
     // The request took effect; only the answer is lost, as when a connection drops on the way back.
     if (fault?.kind === 'drop_response') return void req.socket.destroy();
     answerWith(answer);

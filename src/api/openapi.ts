@@ -169,7 +169,7 @@ const schemas: Record<string, Schema> = {
           properties: {
             supplier: { type: 'string' },
             recipient: { type: 'string', description: "The supplier's legal name." },
-            status: { enum: ['queued', 'sent', 'completed', 'retained', 'not_found', 'failed'] },
+            status: { enum: ['queued', 'asking', 'sent', 'completed', 'retained', 'not_found', 'failed'] },
             reason: { type: 'string', description: "Why, in words; for retained, the supplier's reason for keeping the data." },
             attempts: { type: 'integer', minimum: 0 },
             updatedAt: dateTime,

@@ -35,13 +35,20 @@ export interface DeliveryContext {
   recordState(state: DeliveryState): Promise<void>;
 }
 
+/** How a file was protected: the scheme, the key it was encrypted to and the key that signed it (hex fingerprints). */
+export interface DeliveryEncryption {
+  scheme: string;
+  recipientKeyFingerprint: string;
+  signingKeyFingerprint: string;
+}
+
 export interface DeliveryResult {
   /** The supplier's own id for what was created (domain id, file name). */
   supplierReference: string;
   /** Hex SHA-256 of the bytes that carried personal data to the supplier. */
   sentDigest: string;
   /** For file suppliers: how the file was encrypted and signed. */
-  encryption?: { scheme: string; keyFingerprint: string };
+  encryption?: DeliveryEncryption;
 }
 
 /**
@@ -59,11 +66,13 @@ export interface SubjectRecord {
 
 /**
  * The supplier's answer about one record: `completed` (erased), `retained` (the supplier keeps it, for the
- * reason given: a legal duty, a standing contract) or `not_found` (nothing of it is there, or not any more).
+ * reason given: a legal duty, a standing contract), `sent` (the request reached a supplier that acts on it
+ * outside the gateway and confirms to the company directly, such as a file drop) or `not_found` (nothing of it
+ * is there, or not any more).
  */
 export interface RecordErasure {
   transferId: string;
-  status: 'completed' | 'retained' | 'not_found';
+  status: 'completed' | 'retained' | 'sent' | 'not_found';
   /** Why, in fixed text and numbers (never a personal value); for `retained` the supplier's own reason. */
   reason: string;
 }

@@ -1,3 +1,5 @@
+import type { DeliveryEncryption } from '../connector-kit';
+
 /** Share-log entries are typed, versioned events. They hold field names, categories, digests and a keyed subject hash: never a personal value. */
 interface ShareContext {
   transferId: string;
@@ -19,7 +21,7 @@ interface ShareContext {
 
 export type ShareEvent =
   | ({ event: 'delivery.attempted' } & ShareContext)
-  | ({ event: 'delivery.succeeded'; supplierReference: string; sentDigest: string | null; keyFingerprint: string | null; confirmedBy: 'delivery' | 'lookup' } & ShareContext)
+  | ({ event: 'delivery.succeeded'; supplierReference: string; sentDigest: string | null; encryption: DeliveryEncryption | null; confirmedBy: 'delivery' | 'lookup' } & ShareContext)
   | ({ event: 'delivery.failed'; errorCode: string; retryable: boolean; outcomeUnknown: boolean } & ShareContext)
   | {
       /** An ops key cancelled a transfer that was queued or failed: it will not be delivered. */

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
+import type { DeliveryEncryption } from '../connector-kit';
 import type { LoggedShare } from './share-log';
 
 /**
@@ -11,14 +12,21 @@ import type { LoggedShare } from './share-log';
 const columns = [
   'seq', 'at', 'event', 'supplier', 'recipient', 'operation', 'transferId', 'subject', 'purpose', 'basisType', 'basisReference',
   'agreementReference', 'schemaId', 'fieldsShared', 'fieldsWithheld', 'categories', 'attempt', 'supplierReference', 'sentDigest',
-  'keyFingerprint', 'confirmedBy', 'errorCode', 'retryable', 'outcomeUnknown', 'previousStatus', 'reason', 'apiKeyId', 'v', 'hash',
+  'encryptionScheme', 'recipientKeyFingerprint', 'signingKeyFingerprint', 'confirmedBy', 'errorCode', 'retryable', 'outcomeUnknown', 'previousStatus', 'reason', 'apiKeyId', 'v', 'hash',
 ] as const;
 
 type Row = Partial<Record<(typeof columns)[number], unknown>>;
 
 function row(entry: LoggedShare): Row {
-  const { basis, ...fields } = entry as LoggedShare & { basis?: { type: string; reference: string | null } };
-  const flat: Row = { ...fields, basisType: basis?.type, basisReference: basis?.reference };
+  const { basis, encryption, ...fields } = entry as LoggedShare & { basis?: { type: string; reference: string | null }; encryption?: DeliveryEncryption | null };
+  const flat: Row = {
+    ...fields,
+    basisType: basis?.type,
+    basisReference: basis?.reference,
+    encryptionScheme: encryption?.scheme,
+    recipientKeyFingerprint: encryption?.recipientKeyFingerprint,
+    signingKeyFingerprint: encryption?.signingKeyFingerprint,
+  };
   for (const list of ['fieldsShared', 'fieldsWithheld', 'categories'] as const) if (Array.isArray(flat[list])) flat[list] = (flat[list] as string[]).join(' ');
   return flat;
 }

@@ -15,12 +15,12 @@ export interface ErasureRecipient {
 
 /** What the supplier step ends in for one recipient. */
 export interface RecipientOutcome {
-  status: Extract<RecipientStatus, 'completed' | 'retained' | 'not_found' | 'failed'>;
+  status: Extract<RecipientStatus, 'completed' | 'retained' | 'sent' | 'not_found' | 'failed'>;
   reason: string;
   records: RecordErasure[];
 }
 
-const finalStatuses: RecipientStatus[] = ['completed', 'retained', 'not_found', 'failed'];
+const finalStatuses: RecipientStatus[] = ['completed', 'retained', 'sent', 'not_found', 'failed'];
 
 /** The recipient, or null when there is none or it has its answer already (a job run twice). */
 export async function recipientToAsk(db: Queryable, erasureId: string, supplier: string): Promise<ErasureRecipient | null> {
@@ -62,7 +62,7 @@ export async function recordsToErase(db: Queryable, { subjectHash, supplier }: E
 export async function markAsked(db: Database, recipient: ErasureRecipient, records: SubjectRecord[]): Promise<ErasureEvent> {
   return db.transaction(async (tx) => {
     const [{ attempts }] = await tx.query<{ attempts: number }>(
-      `update erasure_recipients set status = 'sent', attempts = attempts + 1, reason = 'Asked; waiting for the supplier''s answer.', updated_at = now()
+      `update erasure_recipients set status = 'asking', attempts = attempts + 1, reason = 'Asked; waiting for the supplier''s answer.', updated_at = now()
        where erasure_id = $1 and supplier = $2 returning attempts`,
       [recipient.erasureId, recipient.supplier],
     );
@@ -96,7 +96,7 @@ export async function recordOutcome(db: Database, recipient: ErasureRecipient, o
     };
     const completed = await tx.query(
       `update erasures set status = 'completed', completed_at = now() where id = $1 and status = 'running'
-         and not exists (select 1 from erasure_recipients where erasure_id = $1 and status in ('queued', 'sent'))
+         and not exists (select 1 from erasure_recipients where erasure_id = $1 and status in ('queued', 'asking'))
        returning id`,
       [recipient.erasureId],
     );
@@ -108,11 +108,11 @@ export async function recordOutcome(db: Database, recipient: ErasureRecipient, o
 
 /**
  * One status for the supplier from its answers per record: `retained` when it keeps any (something stays, and
- * the subject is told why), else `completed` when it erased any, else `not_found`. The reason gathers the
- * answers' own reasons for that status.
+ * the subject is told why), else `sent` when it was asked to erase any and answers outside the gateway, else
+ * `completed` when it erased any, else `not_found`. The reason gathers the answers' own reasons for that status.
  */
 export function summarise(answers: RecordErasure[]): RecipientOutcome {
-  const status = (['retained', 'completed'] as const).find((wanted) => answers.some((answer) => answer.status === wanted)) ?? 'not_found';
+  const status = (['retained', 'sent', 'completed'] as const).find((wanted) => answers.some((answer) => answer.status === wanted)) ?? 'not_found';
   const reasons = [...new Set(answers.filter((answer) => answer.status === status).map((answer) => answer.reason))];
   return { status, reason: reasons.length ? reasons.join(' ') : 'Nothing of the subject reached the supplier: no attempt sent its data.', records: answers };
 }
@@ -120,7 +120,7 @@ export function summarise(answers: RecordErasure[]): RecipientOutcome {
 /** The recipients left waiting for a while, whose job Redis may have lost (a failed enqueue, an emptied Redis). */
 export async function waitingRecipients(db: Queryable, olderThanMs: number): Promise<{ erasureId: string; supplier: string }[]> {
   return db.query(
-    `select erasure_id as "erasureId", supplier from erasure_recipients where status in ('queued', 'sent') and updated_at < now() - make_interval(secs => $1) limit 1000`,
+    `select erasure_id as "erasureId", supplier from erasure_recipients where status in ('queued', 'asking') and updated_at < now() - make_interval(secs => $1) limit 1000`,
     [olderThanMs / 1000],
   );
 }

@@ -1,7 +1,8 @@
+import type { RecordErasure } from '../connector-kit';
 import type { Queryable } from '../store';
 
-export type RecipientStatus = 'queued' | 'sent' | 'completed' | 'retained' | 'not_found' | 'failed';
-export type RecordStatus = 'completed' | 'retained' | 'not_found';
+export type RecipientStatus = 'queued' | 'asking' | 'sent' | 'completed' | 'retained' | 'not_found' | 'failed';
+export type RecordStatus = RecordErasure['status'];
 
 /** A supplier's answer about one record it was asked to erase (a transfer's copy of the subject's data there). */
 export interface RecordOutcome {

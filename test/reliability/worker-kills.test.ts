@@ -29,6 +29,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => fixture.close());
 
+/** How many transfers are in one of `statuses`. */
+const count = async (...statuses: string[]) => Number((await fixture.query<{ count: string }>('select count(*) from transfers where status = any($1)', [statuses]))[0].count);
+
 const exited = (child: ChildProcess) =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
 
@@ -46,17 +49,19 @@ test('50 SIGKILLs of worker processes while 500 transfers flow: each delivered o
   const slots = [fixture.launch(workerEnv), fixture.launch(workerEnv)];
   const perRound = transfers / kills;
   for (let round = 0; round < kills; round++) {
-    for (let i = 0; i < perRound; i++) posted.push(await post(posted.length));
-    await new Promise((resolve) => setTimeout(resolve, randomInt(400, 2000)));
+    const indexes = Array.from({ length: perRound }, (_, i) => posted.length + i);
+    posted.push(...(await Promise.all(indexes.map(post))));
+    // Every other kill waits for a delivery to be under way (it may be the other process's, or all may be done
+    // already); the rest land at any moment, between deliveries or while a fresh process starts.
+    if (round % 2 === 1) await waitFor(async () => (await count('delivering')) > 0 || (await count('queued', 'delivering')) === 0, 'a delivery under way', 10_000, 10);
+    else await new Promise((resolve) => setTimeout(resolve, randomInt(400, 2000)));
     const slot = randomInt(slots.length);
     slots[slot].kill('SIGKILL');
     await exited(slots[slot]);
     slots[slot] = fixture.launch(workerEnv);
   }
 
-  const waiting = async () =>
-    (await fixture.query<{ count: string }>(`select count(*) from transfers where status in ('queued', 'delivering')`))[0].count;
-  await waitFor(async () => (await waiting()) === '0', 'every transfer to end', 180_000);
+  await waitFor(async () => (await count('queued', 'delivering')) === 0, 'every transfer to end', 180_000);
 
   const rows = await fixture.query<{ id: string; status: string; attempts: number; last_error_code: string | null; supplier_reference: string | null }>(
     'select id, status, attempts, last_error_code, supplier_reference from transfers',

@@ -36,8 +36,17 @@ export interface ConformanceFixture<Config> {
   clearFaults(): Promise<void>;
   /** Ids of every record the sandbox holds with a subject's data in it (Openprovider: customer handles). */
   subjectRecords(): Promise<string[]>;
-  /** What the supplier answers when asked to erase a delivered record: `retained` where it must keep the data (Openprovider: a registered domain's registrant). */
-  erasureOfDelivered: 'completed' | 'retained';
+  /**
+   * The sandbox's own SHA-256 (hex) of the bytes that carried personal data in the delivery that made
+   * `supplierReference`, computed from what it received, by the formula the connector's README gives for `sentDigest`.
+   */
+  digestOfDelivery(supplierReference: string): Promise<string>;
+  /**
+   * What the supplier answers when asked to erase a delivered record: `retained` where it must keep the data
+   * (Openprovider: a registered domain's registrant), `sent` where it acts on the request outside the gateway (a
+   * file supplier); with either, the record stays in `subjectRecords()`.
+   */
+  erasureOfDelivered: 'completed' | 'retained' | 'sent';
   stop(): Promise<void>;
 }
 

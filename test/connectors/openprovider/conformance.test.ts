@@ -52,6 +52,8 @@ describeConnectorConformance('openprovider', {
       },
       // Openprovider refuses to delete the owner of a registered domain: the registry needs the registrant's data.
       erasureOfDelivered: 'retained' as const,
+      digestOfDelivery: async (supplierReference: string) =>
+        ((await control('GET', '/state')) as { domains: Array<{ id: number; receivedDigest: string }> }).domains.find((domain) => String(domain.id) === supplierReference)!.receivedDigest,
       subjectRecords: async () => ((await control('GET', '/state')) as { customers: Array<{ handle: string }> }).customers.map((customer) => customer.handle),
       async stop() {
         await Promise.all([sandbox.close(), untrusted.close()]);
