@@ -1,6 +1,7 @@
 import type { SupplierConfig } from '../src/config/suppliers';
 import { defaultQueuePolicy } from '../src/config/suppliers';
 import { startOpenproviderSandbox } from './openprovider/sandbox';
+import { startSidnSandbox } from './sidn-epp/sandbox';
 
 export interface RunningSandbox {
   supplier: SupplierConfig;
@@ -21,6 +22,15 @@ const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
         queue: defaultQueuePolicy,
       },
       url: sandbox.url,
+      close: () => sandbox.close(),
+    };
+  },
+  sidn: async () => {
+    const sandbox = await startSidnSandbox();
+    const { host, port, clientId, password, caFile } = sandbox;
+    return {
+      supplier: { id: 'sidn', connector: 'sidn-epp', config: { host, port, clientId, password, caFile }, queue: defaultQueuePolicy },
+      url: `epp+tls://${host}:${port}`,
       close: () => sandbox.close(),
     };
   },
