@@ -12,6 +12,7 @@ export const EPP = {
   okPending: 1001,
   okEndingSession: 1500,
   authenticationError: 2200,
+  authenticationErrorClosing: 2501,
   objectExists: 2302,
   objectDoesNotExist: 2303,
   associationProhibitsOperation: 2305,

@@ -35,8 +35,6 @@ export interface SidnSandbox {
   digestOf(roid: string): string | undefined;
   /** Successful logins so far. */
   logins(): number;
-  /** Every clTRID received, oldest first. */
-  clTRIDs(): string[];
   /** Closes every client connection, as SIDN does to idle or broken sessions. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -73,7 +71,6 @@ export async function startSidnSandbox(options: SidnSandboxOptions = {}): Promis
   const registry = new SandboxRegistry();
   const faults = new FaultQueue();
   const sockets = new Set<Socket>();
-  const clTRIDs: string[] = [];
   let logins = 0;
   let svTRID = 0;
 
@@ -116,7 +113,6 @@ export async function startSidnSandbox(options: SidnSandboxOptions = {}): Promis
       if (child(epp, 'hello') !== undefined) return send(greeting());
       const command = child(epp, 'command');
       const clTRID = textOf(command, 'clTRID');
-      if (clTRID !== undefined) clTRIDs.push(clTRID);
       const verb = soleElement(command);
       if (verb === undefined) return send(response({ code: 2001 }, clTRID));
       if (verb.name === 'login') {
@@ -187,7 +183,6 @@ export async function startSidnSandbox(options: SidnSandboxOptions = {}): Promis
     hosts: () => registry.hosts(),
     digestOf: (roid) => registry.digestOf(roid),
     logins: () => logins,
-    clTRIDs: () => [...clTRIDs],
     dropConnections: () => sockets.forEach((socket) => socket.destroy()),
     close: () =>
       new Promise<void>((resolve) => {

@@ -42,14 +42,8 @@ export class EppSession {
   private connection: EppConnection | undefined;
   private turn: Promise<void> = Promise.resolve();
   private idleTimer: NodeJS.Timeout | undefined;
-  private logins = 0;
 
   constructor(private readonly options: SessionOptions) {}
-
-  /** How many times the session logged in: once, plus once per reconnect. */
-  get loginCount(): number {
-    return this.logins;
-  }
 
   /** Logged in (connecting first if need be); throws the connector-kit error of a refused login or connection. */
   ready(signal?: AbortSignal): Promise<void> {
@@ -122,7 +116,7 @@ export class EppSession {
       const answer = readResponse(
         await connection.exchange(loginFrame(this.options.clientId, this.options.password, sessionTrid()), { timeoutMs, signal, mayHaveLanded: false }),
       );
-      if (answer.code === EPP.authenticationError || answer.code === 2501) {
+      if (answer.code === EPP.authenticationError || answer.code === EPP.authenticationErrorClosing) {
         throw new SupplierRejectedError('auth_failed', `SIDN refused the login (${answer.code})`);
       }
       if (!isSuccess(answer.code)) throw failureForResult(answer.code, 'login', this.options.rateLimitRetryAfterMs);
@@ -130,7 +124,6 @@ export class EppSession {
       connection.end();
       throw error;
     }
-    this.logins += 1;
     this.connection = connection;
     return connection;
   }

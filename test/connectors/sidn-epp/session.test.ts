@@ -38,6 +38,7 @@ test('every command of a delivery carries the transfer id as clTRID; the session
   expect(commands.map(({ command }) => command)).toEqual(['login', 'domain:check', 'contact:create', 'host:check', 'host:create', 'host:create', 'domain:create', 'domain:info']);
   for (const { command, clTRID } of commands.slice(1)) expect({ command, clTRID }).toEqual({ command, clTRID: ctx.transferId });
   expect(sandbox.logins() - loginsBefore).toBe(1);
+  expect(sandbox.hosts()).toEqual(expect.arrayContaining(['ns1.example.net', 'ns2.example.net']));
 });
 
 test('an idle session sends <hello> on the keep-alive timer and stays logged in', async () => {
