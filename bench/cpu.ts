@@ -27,3 +27,20 @@ export function cpuSnapshot(): CpuSnapshot {
 export function cpuUsed(before: CpuSnapshot, after: CpuSnapshot, select: (pid: string, name: string) => boolean): number {
   return [...after.processes].filter(([pid, { name }]) => select(pid, name)).reduce((sum, [pid, { micros }]) => sum + micros - (before.processes.get(pid)?.micros ?? 0), 0);
 }
+
+/** Selects processes by pid or by name, for `withCpu`. */
+export const byPid = (pid: number | undefined) => (processPid: string) => processPid === String(pid);
+export const byName = (name: string) => (_: string, processName: string) => processName === name;
+
+/**
+ * Runs `work` and answers its result with a line of CPU per item (µs) while it ran: the whole machine, then each
+ * of `parts` (a label and which processes it covers), then "other".
+ */
+export async function withCpu<T>(work: () => Promise<T>, items: number, parts: Record<string, (pid: string, name: string) => boolean>): Promise<{ result: T; cpu: string }> {
+  const before = cpuSnapshot();
+  const result = await work();
+  const after = cpuSnapshot();
+  const per = (micros: number) => (micros / items).toFixed(0);
+  const split = Object.entries(parts).map(([label, select]) => `${label} ${per(cpuUsed(before, after, select))}`);
+  return { result, cpu: `CPU µs per item: machine ${per(after.machine - before.machine)} = ${split.join(' + ')} + other` };
+}

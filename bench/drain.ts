@@ -5,7 +5,8 @@ import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createApiKey } from '../src/api/api-keys';
-import { cpuSnapshot, cpuUsed } from './cpu';
+import { byName, byPid, withCpu } from './cpu';
+import { type BenchGateway, call, drainThroughGateway, median, until } from './gateway-drain';
 import { benchEnvironment, firstLine, startProcess, startServer } from './processes';
 import { transferBody } from './transfer-body';
 
@@ -21,16 +22,6 @@ const rounds = Number(process.env.BENCH_DRAIN_ROUNDS ?? 2);
 const concurrency = Number(process.env.BENCH_DRAIN_CONCURRENCY ?? 8);
 const bulkRetryTransfers = 10_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 600_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 async function main(): Promise<void> {
   const environment = await benchEnvironment('drain');
@@ -41,13 +32,10 @@ async function main(): Promise<void> {
   const bareQueue = new Queue(bareQueueName, { connection: redis, prefix });
   try {
     const sandboxProcess = startProcess('bench/sandbox-server.ts', {}, 'pipe');
-    /** CPU per delivery (µs) of the worker process, the sandbox, PostgreSQL, Redis and the whole machine, while `drain` runs. */
-    const withCpu = async (workerPid: number, drain: () => Promise<number>) => {
-      const before = cpuSnapshot();
-      const rate = await drain();
-      const after = cpuSnapshot();
-      const per = (select: (pid: string, name: string) => boolean) => (cpuUsed(before, after, select) / transfers).toFixed(0);
-      const cpu = `CPU µs/delivery: machine ${((after.machine - before.machine) / transfers).toFixed(0)} = worker process ${per((pid) => pid === String(workerPid))} + sandbox ${per((pid) => pid === String(sandboxProcess.pid))} + PostgreSQL ${per((_, name) => name === 'postgres')} + Redis ${per((_, name) => name === 'redis-server')} + other`;
+    /** The drain's deliveries per second, with the CPU per delivery of the worker process, the sandbox, PostgreSQL and Redis. */
+    const measure = async (workerPid: number | undefined, drain: () => Promise<number>) => {
+      const parts = { 'worker process': byPid(workerPid), sandbox: byPid(sandboxProcess.pid), PostgreSQL: byName('postgres'), Redis: byName('redis-server') };
+      const { result: rate, cpu } = await withCpu(drain, transfers, parts);
       return { rate, cpu };
     };
     const { id, connector, config: sandbox } = JSON.parse(await firstLine(sandboxProcess)) as { id: string; connector: string; config: { baseUrl: string; username: string; password: string } };
@@ -66,37 +54,8 @@ async function main(): Promise<void> {
       CONCURRENCY: String(concurrency),
     });
     await db.connect();
-
-    const call = async (method: string, route: string, token: string, body?: string, headers: Record<string, string> = {}): Promise<any> => {
-      const response = await fetch(gateway.url + route, { method, headers: { authorization: `Bearer ${token}`, ...(body && { 'content-type': 'application/json' }), ...headers }, body });
-      if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
-      return response.json();
-    };
-    const count = async (where: string) => Number((await db.query(`select count(*) as n from transfers where ${where}`)).rows[0].n);
-
-    /** Queues `transfers` while the supplier is paused, resumes it, and times the drain; answers deliveries per second. */
-    const gatewayDrain = async () => {
-      const deliveredBefore = await count(`status = 'delivered'`);
-      await call('POST', '/v1/suppliers/openprovider/pause', ops);
-      // Twenty callers at a time, as provisioning systems would send them.
-      let sent = 0;
-      await Promise.all(
-        Array.from({ length: 20 }, async () => {
-          while (sent < transfers) {
-            sent += 1;
-            await call('POST', '/v1/transfers', provisioning, transferBody(`drain-customer-${randomUUID()}`), { 'idempotency-key': randomUUID() });
-          }
-        }),
-      );
-      await until(async () => (await call('GET', '/v1/suppliers/openprovider', ops)).counts.waiting >= transfers, 'every job to wait');
-      const started = performance.now();
-      await call('POST', '/v1/suppliers/openprovider/resume', ops);
-      await until(async () => (await count(`status = 'delivered'`)) >= deliveredBefore + transfers, 'the gateway to deliver them all');
-      const seconds = (performance.now() - started) / 1000;
-      const failed = await count(`status <> 'delivered'`);
-      if (failed) throw new Error(`${failed} transfers were not delivered`);
-      return transfers / seconds;
-    };
+    const bench: BenchGateway = { url: gateway.url, db, provisioning, ops };
+    const gatewayDrain = () => drainThroughGateway(bench, id, transfers, () => transferBody(`drain-customer-${randomUUID()}`));
 
     const bareDrain = async () => {
       await bareQueue.pause();
@@ -114,8 +73,8 @@ async function main(): Promise<void> {
     console.log(`delivery benchmark: ${transfers} transfers queued while paused, then drained; concurrency ${concurrency}; ${rounds} rounds; gateway on PostgreSQL`);
     const ratios: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      const measureGateway = () => withCpu(gateway.child.pid!, gatewayDrain);
-      const measureBare = () => withCpu(bareWorker.pid!, bareDrain);
+      const measureGateway = () => measure(gateway.child.pid, gatewayDrain);
+      const measureBare = () => measure(bareWorker.pid, bareDrain);
       // Alternate which goes first, so that neither always meets the other's leftovers (vacuum, GC).
       const [ofGateway, ofBare] = round % 2 ? (await Promise.all([measureBare().then(async (bare) => [await measureGateway(), bare] as const)]))[0] : [await measureGateway(), await measureBare()];
       ratios.push(ofGateway.rate / ofBare.rate);
@@ -127,7 +86,7 @@ async function main(): Promise<void> {
     console.log(`drain (median of ${rounds} rounds): ${ratio.toFixed(2)}x the bare worker (target >= 0.70): ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
 
     // Bulk retry: rows copied from a delivered transfer, marked failed as an outage would leave them, the supplier paused.
-    await call('POST', '/v1/suppliers/openprovider/pause', ops);
+    await call(bench, 'POST', `/v1/suppliers/${id}/pause`, ops);
     await db.query(
       `insert into transfers (id, api_key_id, idempotency_key, request_hash, supplier, operation, schema_id, agreement_reference, subject_hash, purpose,
          basis_type, basis_reference, fields_shared, fields_withheld, categories, wrapped_key, sealed_payload, status, attempts, last_error_code, last_error_detail, last_error_at)
@@ -137,7 +96,7 @@ async function main(): Promise<void> {
       [bulkRetryTransfers],
     );
     const started = performance.now();
-    const answer = await call('POST', '/v1/transfers/retry', ops, JSON.stringify({ filter: { errorCode: 'supplier.unavailable' } }));
+    const answer = await call(bench, 'POST', '/v1/transfers/retry', ops, JSON.stringify({ filter: { errorCode: 'supplier.unavailable' } }));
     const seconds = (performance.now() - started) / 1000;
     console.log(`bulk retry: ${answer.retried} of ${answer.matched} failed transfers put back on the queue in ${seconds.toFixed(2)} s`);
   } finally {

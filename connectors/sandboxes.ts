@@ -1,6 +1,7 @@
 import type { SupplierConfig } from '../src/config/suppliers';
 import { defaultQueuePolicy } from '../src/config/suppliers';
 import { startOpenproviderSandbox } from './openprovider/sandbox';
+import { startRealtimeRegisterSandbox } from './realtimeregister/sandbox';
 import { startSidnSandbox } from './sidn-epp/sandbox';
 
 export interface RunningSandbox {
@@ -19,6 +20,19 @@ const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
         id: 'openprovider',
         connector: 'openprovider',
         config: { baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password },
+        queue: defaultQueuePolicy,
+      },
+      url: sandbox.url,
+      close: () => sandbox.close(),
+    };
+  },
+  realtimeregister: async () => {
+    const sandbox = await startRealtimeRegisterSandbox();
+    return {
+      supplier: {
+        id: 'realtimeregister',
+        connector: 'realtimeregister',
+        config: { baseUrl: sandbox.url, customer: sandbox.customer, apiKey: sandbox.apiKey },
         queue: defaultQueuePolicy,
       },
       url: sandbox.url,

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeBundledSuppliersFile } from '../support/bundled-suppliers';
 import { spawnProcess, stackLines, startedLine, type RunningProcess } from '../support/gateway-process';
 import { ownRedis, type OwnRedis } from '../support/own-redis';
 import { sql, testDatabaseUrl, uniqueName, waitFor } from '../support/services';
@@ -9,16 +10,18 @@ let dir: string;
 let database: string;
 let redis: OwnRedis;
 let gateway: RunningProcess | undefined;
+let bundled: { close(): Promise<void> };
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sgw-redis-start-'));
   database = uniqueName('sgw_redis_start_');
   await sql(`create database ${database}`);
   redis = await ownRedis();
-  // A supplier the agreements know, at an address never called: no delivery runs in these tests.
-  writeFileSync(suppliersFile(), JSON.stringify({ suppliers: { openprovider: { connector: 'openprovider', config: { baseUrl: 'http://127.0.0.1:9/v1beta', username: 'u', password: 'p' } } } }));
+  // Every supplier the agreements know, at its sandbox: no delivery runs in these tests.
+  bundled = await writeBundledSuppliersFile(suppliersFile());
 });
 afterAll(async () => {
+  await bundled.close();
   gateway?.process.kill('SIGKILL');
   await gateway?.exited;
   await redis.stop();

@@ -2,12 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { loadAgreements, schemasDir } from '../../src/agreements/agreements';
+import { writeBundledSuppliersFile } from '../support/bundled-suppliers';
 import { freePort, runUntilExit, spawnProcess, stackLines, startedLine } from '../support/gateway-process';
 import { removeRedisKeys, sql, testDatabaseUrl, testRedisUrl, uniqueName } from '../support/services';
 
 let dir: string;
 let database: string;
 let suppliersFile: string;
+let bundled: { close(): Promise<void> };
 const queuePrefix = uniqueName('sgwstart');
 const key = Buffer.alloc(32, 1).toString('base64');
 
@@ -15,11 +18,12 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sgw-start-'));
   database = uniqueName('sgw_start_');
   await sql(`create database ${database}`);
-  // A supplier the agreements know, at an address never called: no delivery runs in these tests.
+  // Every supplier the agreements know, at its sandbox: no delivery runs in these tests.
   suppliersFile = path.join(dir, 'suppliers.json');
-  writeFileSync(suppliersFile, JSON.stringify({ suppliers: { openprovider: { connector: 'openprovider', config: { baseUrl: 'http://127.0.0.1:9/v1beta', username: 'u', password: 'p' } } } }));
+  bundled = await writeBundledSuppliersFile(suppliersFile);
 });
 afterAll(async () => {
+  await bundled.close();
   await sql(`drop database ${database} with (force)`);
   await removeRedisKeys(queuePrefix);
   rmSync(dir, { recursive: true, force: true });
@@ -121,15 +125,20 @@ describe('the process refuses a bad setting with one clear line and no stack', (
   });
 });
 
-test('a supplier with an agreement but no entry in the suppliers file is named in one start line; the start goes on', async () => {
+test('each supplier with an agreement but no entry in the suppliers file is named in one start line; the start goes on', async () => {
   const empty = path.join(dir, 'no-suppliers.json');
   writeFileSync(empty, '{"suppliers": {}}');
   const gateway = spawnProcess(settings({ SGW_SUPPLIERS_FILE: empty, SGW_ROLE: 'api' }));
   try {
     await gateway.logged(startedLine);
-    expect(gateway.logLines().filter((line) => line.level !== 'info')).toEqual([
-      { level: 'warn', message: 'supplier has an agreement but no entry in the suppliers file: its transfers are refused with 404', supplier: 'openprovider', timestamp: expect.any(String) },
-    ]);
+    expect(gateway.logLines().filter((line) => line.level !== 'info')).toEqual(
+      [...loadAgreements(schemasDir).keys()].map((supplier) => ({
+        level: 'warn',
+        message: 'supplier has an agreement but no entry in the suppliers file: its transfers are refused with 404',
+        supplier,
+        timestamp: expect.any(String),
+      })),
+    );
   } finally {
     gateway.process.kill('SIGTERM');
     expect(await gateway.exited).toEqual({ code: 0, signal: null });
