@@ -1,6 +1,7 @@
 import type { SupplierConfig } from '../src/config/suppliers';
 import { defaultQueuePolicy } from '../src/config/suppliers';
 import { startOpenproviderSandbox } from './openprovider/sandbox';
+import { startPgpSftpSandbox } from './pgp-sftp/sandbox';
 import { startRealtimeRegisterSandbox } from './realtimeregister/sandbox';
 import { startSidnSandbox } from './sidn-epp/sandbox';
 
@@ -35,6 +36,14 @@ const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
         config: { baseUrl: sandbox.url, customer: sandbox.customer, apiKey: sandbox.apiKey },
         queue: defaultQueuePolicy,
       },
+      url: sandbox.url,
+      close: () => sandbox.close(),
+    };
+  },
+  'debt-collector': async () => {
+    const sandbox = await startPgpSftpSandbox();
+    return {
+      supplier: { id: 'debt-collector', connector: 'pgp-sftp', config: { ...sandbox.config }, queue: defaultQueuePolicy },
       url: sandbox.url,
       close: () => sandbox.close(),
     };
