@@ -2,9 +2,10 @@ import type { ConnectorDefinition } from '../src/connector-kit';
 import { openprovider } from './openprovider/connector';
 import { pgpSftp } from './pgp-sftp/connector';
 import { realtimeregister } from './realtimeregister/connector';
+import { sidnEpp } from './sidn-epp/connector';
 
 /** Every connector the gateway can run, by the id used as `connector` in the suppliers file. */
-export const connectors = { openprovider, realtimeregister, 'pgp-sftp': pgpSftp } as const;
+export const connectors = { openprovider, 'pgp-sftp': pgpSftp, realtimeregister, 'sidn-epp': sidnEpp } as const;
 
 export type ConnectorId = keyof typeof connectors;
 

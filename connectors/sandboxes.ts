@@ -3,6 +3,7 @@ import { defaultQueuePolicy } from '../src/config/suppliers';
 import { startOpenproviderSandbox } from './openprovider/sandbox';
 import { startPgpSftpSandbox } from './pgp-sftp/sandbox';
 import { startRealtimeRegisterSandbox } from './realtimeregister/sandbox';
+import { startSidnSandbox } from './sidn-epp/sandbox';
 
 export interface RunningSandbox {
   supplier: SupplierConfig;
@@ -44,6 +45,15 @@ const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
     return {
       supplier: { id: 'debt-collector', connector: 'pgp-sftp', config: { ...sandbox.config }, queue: defaultQueuePolicy },
       url: sandbox.url,
+      close: () => sandbox.close(),
+    };
+  },
+  sidn: async () => {
+    const sandbox = await startSidnSandbox();
+    const { host, port, clientId, password, caFile } = sandbox;
+    return {
+      supplier: { id: 'sidn', connector: 'sidn-epp', config: { host, port, clientId, password, caFile }, queue: defaultQueuePolicy },
+      url: `epp+tls://${host}:${port}`,
       close: () => sandbox.close(),
     };
   },

@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface SandboxCredentials {
+  /** The sandbox's own CA: the client trusts it through `caFile`. */
+  caFile: string;
+  key: Buffer;
+  cert: Buffer;
+  /** A client certificate the same CA signed, for a sandbox that requires one. */
+  clientCertFile: string;
+  clientKeyFile: string;
+  remove(): void;
+}
+
+/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with the openssl CLI in a temp dir. */
+export function makeSandboxCredentials(caName: string): SandboxCredentials {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidn-epp-sandbox-'));
+  const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  const sign = (name: string, extensions: string) => {
+    writeFileSync(path.join(dir, `${name}.cnf`), extensions);
+    openssl(['req', ...newKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.cnf`]);
+  };
+  openssl(['req', '-x509', ...newKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', `/CN=${caName}`]);
+  sign('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  sign('client', 'extendedKeyUsage=clientAuth\n');
+  const file = (name: string) => path.join(dir, name);
+  return {
+    caFile: file('ca.crt'),
+    key: readFileSync(file('server.key')),
+    cert: readFileSync(file('server.crt')),
+    clientCertFile: file('client.crt'),
+    clientKeyFile: file('client.key'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
