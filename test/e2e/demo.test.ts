@@ -82,6 +82,19 @@ test("the README's example transfers reach each supplier: delivered, with a shar
   }
 }, 120_000);
 
+test('each supplier takes part in ops: its deliveries, queue and breaker are in /metrics, and it pauses and resumes', async () => {
+  const metrics = (await fetch(`${gateway.url}/metrics`).then((response) => response.text())).split('\n');
+  for (const { id } of suppliers) {
+    expect(metrics).toContain(`sgw_transfers_delivered_total{supplier="${id}"} 1`);
+    expect(metrics).toContain(`sgw_supplier_breaker_state{supplier="${id}",state="closed"} 1`);
+    expect(metrics.some((line) => line.startsWith(`sgw_queue_jobs{supplier="${id}",`))).toBe(true);
+    for (const action of ['pause', 'resume']) {
+      const answer = await api(gateway, 'POST', `/v1/suppliers/${id}/${action}`, { token: keys.ops });
+      expect({ id, action, status: answer.status, paused: answer.json.paused }).toEqual({ id, action, status: 200, paused: action === 'pause' });
+    }
+  }
+});
+
 test("the subject's erasure asks every supplier that received its data; each answers as it must, and the erasure completes", async () => {
   const started = await api(gateway, 'POST', `/v1/subjects/${subject}/erasure`, { token: keys.privacy, body: { reference: 'demo-erasure', reason: 'consent_withdrawn' } });
   expect(started.status).toBe(202);
