@@ -1,20 +1,6 @@
-import {
-  type Connector,
-  type ConnectorDefinition,
-  SECURE_BASE_URL_PATTERN,
-  SupplierContractError,
-  parseSecureBaseUrl,
-} from '../../src/connector-kit';
+import { type ConnectorDefinition, SECURE_BASE_URL_PATTERN, connectorFromOperations, parseSecureBaseUrl } from '../../src/connector-kit';
 import { DEFAULT_TIMEOUT_MS, OpenproviderClient, type OpenproviderConfig } from './client';
-import {
-  DOMAIN_REGISTER_SCHEMA_ID,
-  type DomainRegisterPayload,
-  deliverDomainRegister,
-  discardDomainRegister,
-  eraseDomainRegister,
-  isDomainRegisterPayload,
-  lookupDomainRegister,
-} from './operations/domain-register';
+import { DOMAIN_REGISTER_SCHEMA_ID, domainRegister } from './operations/domain-register';
 
 export type { OpenproviderConfig } from './client';
 
@@ -45,45 +31,9 @@ export const openprovider: ConnectorDefinition<OpenproviderConfig> = {
   create(config) {
     parseSecureBaseUrl(config.baseUrl, 'openprovider');
     const client = new OpenproviderClient(config);
-    return {
-      async check(signal) {
-        await client.login(signal);
-      },
-      async deliver(operation, payload, ctx) {
-        return deliverDomainRegister(client, domainRegisterPayload(operation, payload), ctx);
-      },
-      async lookup(operation, payload, ctx) {
-        return lookupDomainRegister(client, domainRegisterPayload(operation, payload), ctx);
-      },
-      async discard(operation, ctx) {
-        checkOperation(operation);
-        await discardDomainRegister(client, ctx);
-      },
-      async erase(records, ctx) {
-        const answers = [];
-        for (const record of records) {
-          checkOperation(record.operation);
-          answers.push(await eraseDomainRegister(client, record, ctx));
-        }
-        return answers;
-      },
-      async close() {
-        client.close();
-      },
-    } satisfies Connector;
+    return connectorFromOperations('openprovider', { [DOMAIN_REGISTER]: domainRegister(client) }, {
+      check: async (signal) => void (await client.login(signal)),
+      close: async () => client.close(),
+    });
   },
 };
-
-function checkOperation(operation: string): void {
-  if (operation !== DOMAIN_REGISTER) {
-    throw new SupplierContractError('unsupported_operation', `openprovider does not implement ${operation}`);
-  }
-}
-
-function domainRegisterPayload(operation: string, payload: unknown): DomainRegisterPayload {
-  checkOperation(operation);
-  if (!isDomainRegisterPayload(payload)) {
-    throw new SupplierContractError('invalid_payload', 'the domain.register payload does not have the agreed shape');
-  }
-  return payload;
-}

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type Connector, type ConnectorDefinition, SupplierContractError } from '../../src/connector-kit';
-import { type FileDrop, deliverFile, discardFile, eraseFile, lookupFile } from './file-drop';
+import { type ConnectorDefinition, connectorFromOperations } from '../../src/connector-kit';
+import type { FileDrop } from './file-drop';
 import { OpenPgpSealer } from './openpgp-sealer';
-import { DEBT_COLLECT_SCHEMA_ID, debtCollectDocument } from './operations/debt-collect';
+import { DEBT_COLLECT_SCHEMA_ID, debtCollect } from './operations/debt-collect';
 import { SftpSession } from './sftp-session';
 
 export interface PgpSftpConfig {
@@ -21,11 +21,6 @@ export interface PgpSftpConfig {
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
-
-/** Each operation's document, built from the validated payload and the transfer id. */
-const documents: Record<string, (payload: unknown, transferId: string) => Buffer> = {
-  'debt.collect': debtCollectDocument,
-};
 
 export const pgpSftpConfigSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -78,45 +73,15 @@ export const pgpSftp: ConnectorDefinition<PgpSftpConfig> = {
       ),
       directory: config.directory,
     };
-    return {
+    return connectorFromOperations('pgp-sftp', { 'debt.collect': debtCollect(drop) }, {
       async check(signal) {
         await drop.sealer.check();
         await drop.session.check(signal);
       },
-      async deliver(operation, payload, ctx) {
-        return deliverFile(drop, documentFor(operation)(payload, ctx.transferId), ctx);
-      },
-      async lookup(operation, _payload, ctx) {
-        checkOperation(operation);
-        return lookupFile(drop, ctx);
-      },
-      async discard(operation, ctx) {
-        checkOperation(operation);
-        await discardFile(drop, ctx);
-      },
-      async erase(records, ctx) {
-        const answers = [];
-        for (const record of records) {
-          checkOperation(record.operation);
-          answers.push(await eraseFile(drop, record, ctx));
-        }
-        return answers;
-      },
-      async close() {
-        await drop.session.close();
-      },
-    } satisfies Connector;
+      close: () => drop.session.close(),
+    });
   },
 };
-
-function checkOperation(operation: string): void {
-  if (!Object.hasOwn(documents, operation)) throw new SupplierContractError('unsupported_operation', `pgp-sftp does not implement ${operation}`);
-}
-
-function documentFor(operation: string): (payload: unknown, transferId: string) => Buffer {
-  checkOperation(operation);
-  return documents[operation];
-}
 
 /**
  * A key file named in the config. Missing or unreadable is a configuration mistake: `create()` throws a plain

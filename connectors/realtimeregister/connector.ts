@@ -1,20 +1,6 @@
-import {
-  type Connector,
-  type ConnectorDefinition,
-  SECURE_BASE_URL_PATTERN,
-  SupplierContractError,
-  parseSecureBaseUrl,
-} from '../../src/connector-kit';
+import { type ConnectorDefinition, SECURE_BASE_URL_PATTERN, connectorFromOperations, parseSecureBaseUrl } from '../../src/connector-kit';
 import { DEFAULT_TIMEOUT_MS, RealtimeRegisterClient, type RealtimeRegisterConfig } from './client';
-import {
-  DOMAIN_REGISTER_SCHEMA_ID,
-  type DomainRegisterPayload,
-  deliverDomainRegister,
-  discardDomainRegister,
-  eraseDomainRegister,
-  isDomainRegisterPayload,
-  lookupDomainRegister,
-} from './operations/domain-register';
+import { DOMAIN_REGISTER_SCHEMA_ID, domainRegister } from './operations/domain-register';
 
 export type { RealtimeRegisterConfig } from './client';
 
@@ -45,7 +31,7 @@ export const realtimeregister: ConnectorDefinition<RealtimeRegisterConfig> = {
   create(config) {
     parseSecureBaseUrl(config.baseUrl, 'realtimeregister');
     const client = new RealtimeRegisterClient(config);
-    return {
+    return connectorFromOperations('realtimeregister', { [DOMAIN_REGISTER]: domainRegister(client) }, {
       async check(signal) {
         // The cheapest call that proves the API key and the customer: one contact handle of ours, no contact data.
         await client.call({
@@ -56,41 +42,7 @@ export const realtimeregister: ConnectorDefinition<RealtimeRegisterConfig> = {
           signal,
         });
       },
-      async deliver(operation, payload, ctx) {
-        return deliverDomainRegister(client, domainRegisterPayload(operation, payload), ctx);
-      },
-      async lookup(operation, payload, ctx) {
-        return lookupDomainRegister(client, domainRegisterPayload(operation, payload), ctx);
-      },
-      async discard(operation, ctx) {
-        checkOperation(operation);
-        await discardDomainRegister(client, ctx);
-      },
-      async erase(records, ctx) {
-        const answers = [];
-        for (const record of records) {
-          checkOperation(record.operation);
-          answers.push(await eraseDomainRegister(client, record, ctx));
-        }
-        return answers;
-      },
-      async close() {
-        client.close();
-      },
-    } satisfies Connector;
+      close: async () => client.close(),
+    });
   },
 };
-
-function checkOperation(operation: string): void {
-  if (operation !== DOMAIN_REGISTER) {
-    throw new SupplierContractError('unsupported_operation', `realtimeregister does not implement ${operation}`);
-  }
-}
-
-function domainRegisterPayload(operation: string, payload: unknown): DomainRegisterPayload {
-  checkOperation(operation);
-  if (!isDomainRegisterPayload(payload)) {
-    throw new SupplierContractError('invalid_payload', 'the domain.register payload does not have the agreed shape');
-  }
-  return payload;
-}

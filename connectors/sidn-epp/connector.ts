@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
-import { type Connector, type ConnectorDefinition, SupplierContractError } from '../../src/connector-kit';
-import {
-  DOMAIN_REGISTER_SCHEMA_ID,
-  type DomainRegisterPayload,
-  deliverDomainRegister,
-  discardDomainRegister,
-  eraseDomainRegister,
-  isDomainRegisterPayload,
-  lookupDomainRegister,
-} from './operations/domain-register';
+import { type ConnectorDefinition, connectorFromOperations } from '../../src/connector-kit';
+import { DOMAIN_REGISTER_SCHEMA_ID, domainRegister } from './operations/domain-register';
 import { EppSession } from './session';
 
 export interface SidnEppConfig {
@@ -81,39 +73,9 @@ export const sidnEpp: ConnectorDefinition<SidnEppConfig> = {
       keepAliveMs: config.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
       rateLimitRetryAfterMs: config.rateLimitRetryAfterMs ?? DEFAULT_RATE_LIMIT_RETRY_AFTER_MS,
     });
-    return {
-      async check(signal) {
-        await session.ready(signal);
-      },
-      async deliver(operation, payload, ctx) {
-        return deliverDomainRegister(session, domainRegisterPayload(operation, payload), ctx);
-      },
-      async lookup(operation, payload, ctx) {
-        return lookupDomainRegister(session, domainRegisterPayload(operation, payload), ctx);
-      },
-      async discard(operation, ctx) {
-        checkOperation(operation);
-        await discardDomainRegister(session, ctx);
-      },
-      async erase(records, ctx) {
-        const answers = [];
-        for (const record of records) {
-          checkOperation(record.operation);
-          answers.push(await eraseDomainRegister(session, record, ctx));
-        }
-        return answers;
-      },
+    return connectorFromOperations('sidn-epp', { [DOMAIN_REGISTER]: domainRegister(session) }, {
+      check: (signal) => session.ready(signal),
       close: () => session.close(),
-    } satisfies Connector;
+    });
   },
 };
-
-function checkOperation(operation: string): void {
-  if (operation !== DOMAIN_REGISTER) throw new SupplierContractError('unsupported_operation', `sidn-epp does not implement ${operation}`);
-}
-
-function domainRegisterPayload(operation: string, payload: unknown): DomainRegisterPayload {
-  checkOperation(operation);
-  if (!isDomainRegisterPayload(payload)) throw new SupplierContractError('invalid_payload', 'the domain.register payload does not have the agreed shape');
-  return payload;
-}

@@ -3,3 +3,4 @@ export * from './errors';
 export type { Logger } from './logger';
 export { sha256Hex } from './digest';
 export { SECURE_BASE_URL_PATTERN, parseSecureBaseUrl, parseRetryAfterMs, transportFailure } from './http';
+export { type Operation, type Transport, connectorFromOperations } from './operations';

@@ -1,4 +1,4 @@
-import { type DeliveryContext, type DeliveryResult, type RecordErasure, type SubjectRecord, SupplierContractError, sha256Hex } from '../../../src/connector-kit';
+import { type DeliveryContext, type DeliveryResult, type RecordErasure, type SubjectRecord, SupplierContractError, sha256Hex, type Operation } from '../../../src/connector-kit';
 import type { OpenproviderClient } from '../client';
 import { type CallContext, type Registrant, discardCustomers, eraseCustomers, ownerHandleFor } from '../customers';
 
@@ -47,7 +47,7 @@ export function toDomainBody(payload: DomainRegisterPayload, ownerHandle: string
  * bytes: both carry personal data (the domain name is `user.unique_id` in the agreed schema), whichever
  * attempt sent the customer.
  */
-export async function deliverDomainRegister(
+async function deliverDomainRegister(
   client: OpenproviderClient,
   payload: DomainRegisterPayload,
   ctx: DeliveryContext,
@@ -71,12 +71,12 @@ export async function deliverDomainRegister(
 }
 
 /** Erases what a transfer left at Openprovider: its owner handle, unless a registered domain still needs it (see eraseCustomers). */
-export async function eraseDomainRegister(client: OpenproviderClient, record: SubjectRecord, ctx: CallContext): Promise<RecordErasure> {
+async function eraseDomainRegister(client: OpenproviderClient, record: SubjectRecord, ctx: CallContext): Promise<RecordErasure> {
   return eraseCustomers(client, async (handle) => (await standingDomains(client, { contact_handle: handle }, ctx)).length, record, ctx);
 }
 
 /** Removes the owner handle of a transfer that will not be delivered (see discardCustomers). */
-export async function discardDomainRegister(client: OpenproviderClient, ctx: DeliveryContext): Promise<void> {
+async function discardDomainRegister(client: OpenproviderClient, ctx: DeliveryContext): Promise<void> {
   const ownsStandingDomain = async (handle: string) => (await standingDomains(client, { contact_handle: handle }, ctx)).length > 0;
   await discardCustomers(client, ownsStandingDomain, ctx);
 }
@@ -107,7 +107,7 @@ async function standingDomains(client: OpenproviderClient, filter: Record<string
 }
 
 /** Finds the domain's standing registration in our Openprovider account; the full_name filter is checked again on our side. */
-export async function lookupDomainRegister(
+async function lookupDomainRegister(
   client: OpenproviderClient,
   payload: DomainRegisterPayload,
   ctx: DeliveryContext,
@@ -123,7 +123,7 @@ export async function lookupDomainRegister(
 }
 
 /** A shape check only: the gateway validated the payload against the agreed schema already. */
-export function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
+function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
   const candidate = payload as Partial<DomainRegisterPayload> | null;
   return (
     typeof candidate?.domain === 'string' &&
@@ -136,4 +136,15 @@ export function isDomainRegisterPayload(payload: unknown): payload is DomainRegi
 
 function jsonBytes(body: object): Buffer {
   return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+/** `domain.register` over `client`. */
+export function domainRegister(client: OpenproviderClient): Operation<DomainRegisterPayload> {
+  return {
+    isPayload: isDomainRegisterPayload,
+    deliver: (payload, ctx) => deliverDomainRegister(client, payload, ctx),
+    lookup: (payload, ctx) => lookupDomainRegister(client, payload, ctx),
+    discard: (ctx) => discardDomainRegister(client, ctx),
+    erase: (record, ctx) => eraseDomainRegister(client, record, ctx),
+  };
 }

@@ -1,5 +1,5 @@
-import { SupplierContractError } from '../../../src/connector-kit';
-import { canonicalJson } from '../file-drop';
+import type { Operation } from '../../../src/connector-kit';
+import { type FileDrop, canonicalJson, deliverFile, discardFile, eraseFile, lookupFile } from '../file-drop';
 
 /** `$id` of the agreed request schema (schemas/debt-collector/v1/debt.collect.request.schema.json). */
 export const DEBT_COLLECT_SCHEMA_ID = 'https://schemas.supplier-gateway.local/debt-collector/v1/debt.collect.request.schema.json';
@@ -21,10 +21,7 @@ export interface DebtCollectPayload {
  * The document the agency receives: the payload exactly as agreed and validated, under `data`, with the
  * transfer id and operation as envelope (ids, no personal value), in canonical JSON.
  */
-export function debtCollectDocument(payload: unknown, transferId: string): Buffer {
-  if (!isDebtCollectPayload(payload)) {
-    throw new SupplierContractError('invalid_payload', 'the debt.collect payload does not have the agreed shape');
-  }
+export function debtCollectDocument(payload: DebtCollectPayload, transferId: string): Buffer {
   return canonicalJson({ transferId, operation: 'debt.collect', data: payload });
 }
 
@@ -32,4 +29,15 @@ export function debtCollectDocument(payload: unknown, transferId: string): Buffe
 function isDebtCollectPayload(payload: unknown): payload is DebtCollectPayload {
   const candidate = payload as Partial<DebtCollectPayload> | null;
   return typeof candidate?.debtor === 'object' && candidate.debtor !== null && Array.isArray(candidate.invoices);
+}
+
+/** `debt.collect` as a file dropped at the agency. */
+export function debtCollect(drop: FileDrop): Operation<DebtCollectPayload> {
+  return {
+    isPayload: isDebtCollectPayload,
+    deliver: (payload, ctx) => deliverFile(drop, debtCollectDocument(payload, ctx.transferId), ctx),
+    lookup: (_payload, ctx) => lookupFile(drop, ctx),
+    discard: (ctx) => discardFile(drop, ctx),
+    erase: (record, ctx) => eraseFile(drop, record, ctx),
+  };
 }

@@ -4,6 +4,7 @@ import {
   type RecordErasure,
   type SubjectRecord,
   SupplierRejectedError,
+  type Operation,
   sha256Hex,
 } from '../../../src/connector-kit';
 import type { RealtimeRegisterClient } from '../client';
@@ -49,7 +50,7 @@ const domainPath = (domain: string) => `/domains/${encodeURIComponent(domain)}`;
  * the registrant handle the domain was registered with. `sentDigest` is the SHA-256 of the contact body bytes
  * followed directly by the domain body bytes, whichever attempt sent the contact.
  */
-export async function deliverDomainRegister(client: RealtimeRegisterClient, payload: DomainRegisterPayload, ctx: DeliveryContext): Promise<DeliveryResult> {
+async function deliverDomainRegister(client: RealtimeRegisterClient, payload: DomainRegisterPayload, ctx: DeliveryContext): Promise<DeliveryResult> {
   const { handle, contactBytes } = await contactFor(client, payload.registrant, ctx);
   const domainBytes = Buffer.from(JSON.stringify(toDomainBody(payload, client.customer, handle)), 'utf8');
   const outcome = await client.create({
@@ -66,7 +67,7 @@ export async function deliverDomainRegister(client: RealtimeRegisterClient, payl
 }
 
 /** The domain's registration counts only when its registrant is this transfer's contact: not an old one, not someone else's. */
-export async function lookupDomainRegister(client: RealtimeRegisterClient, payload: DomainRegisterPayload, ctx: DeliveryContext): Promise<{ supplierReference: string } | null> {
+async function lookupDomainRegister(client: RealtimeRegisterClient, payload: DomainRegisterPayload, ctx: DeliveryContext): Promise<{ supplierReference: string } | null> {
   const handle = contactHandleFor(ctx.transferId);
   const domain = (await client.find({ path: domainPath(payload.domain), label: 'domains.get', query: { fields: 'registrant' }, signal: ctx.signal, log: ctx.log })) as {
     registrant?: unknown;
@@ -75,7 +76,7 @@ export async function lookupDomainRegister(client: RealtimeRegisterClient, paylo
 }
 
 /** Removes the contact of a transfer that will not be delivered; one a standing domain uses stays. */
-export async function discardDomainRegister(client: RealtimeRegisterClient, ctx: DeliveryContext): Promise<void> {
+async function discardDomainRegister(client: RealtimeRegisterClient, ctx: DeliveryContext): Promise<void> {
   const { contactHandle }: ContactState = ctx.state;
   if (contactHandle === undefined) return;
   if ((await deleteContact(client, contactHandle, ctx)) === 'in_use') {
@@ -84,7 +85,7 @@ export async function discardDomainRegister(client: RealtimeRegisterClient, ctx:
 }
 
 /** Erases the contact a transfer made: `retained` while a domain has it as registrant, which the registry requires. */
-export async function eraseDomainRegister(client: RealtimeRegisterClient, record: SubjectRecord, ctx: CallContext): Promise<RecordErasure> {
+async function eraseDomainRegister(client: RealtimeRegisterClient, record: SubjectRecord, ctx: CallContext): Promise<RecordErasure> {
   const { transferId } = record;
   const { contactHandle }: ContactState = record.state;
   const outcome = contactHandle === undefined ? 'absent' : await deleteContact(client, contactHandle, ctx);
@@ -102,7 +103,7 @@ export async function eraseDomainRegister(client: RealtimeRegisterClient, record
 }
 
 /** A shape check only: the gateway validated the payload against the agreed schema already. */
-export function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
+function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
   const candidate = payload as Partial<DomainRegisterPayload> | null;
   return (
     typeof candidate?.domain === 'string' &&
@@ -111,4 +112,15 @@ export function isDomainRegisterPayload(payload: unknown): payload is DomainRegi
     typeof candidate.registrant?.address === 'object' &&
     candidate.registrant.address !== null
   );
+}
+
+/** `domain.register` over `client`. */
+export function domainRegister(client: RealtimeRegisterClient): Operation<DomainRegisterPayload> {
+  return {
+    isPayload: isDomainRegisterPayload,
+    deliver: (payload, ctx) => deliverDomainRegister(client, payload, ctx),
+    lookup: (payload, ctx) => lookupDomainRegister(client, payload, ctx),
+    discard: (ctx) => discardDomainRegister(client, ctx),
+    erase: (record, ctx) => eraseDomainRegister(client, record, ctx),
+  };
 }

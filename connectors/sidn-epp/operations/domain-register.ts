@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type DeliveryContext, type DeliveryResult, type RecordErasure, type SubjectRecord, SupplierContractError, SupplierRejectedError, sha256Hex } from '../../../src/connector-kit';
+import { type DeliveryContext, type DeliveryResult, type RecordErasure, type SubjectRecord, SupplierContractError, SupplierRejectedError, sha256Hex, type Operation } from '../../../src/connector-kit';
 import { domainCheckFrame, domainCreateFrame, domainInfoFrame, hostCheckFrame, hostCreateFrame } from '../commands';
 import { type CallContext, type Registrant, contactFor, discardContacts, eraseContacts, transferContactOf } from '../contacts';
 import { EPP } from '../result-codes';
@@ -25,7 +25,7 @@ const callOf = (ctx: Pick<DeliveryContext, 'signal' | 'log'>, transferId: string
  * the transfer id as clTRID. `sentDigest` is the SHA-256 of the contact:create XML followed directly by the
  * domain:create XML: the frames that carry personal data, whichever attempt sent the contact.
  */
-export async function deliverDomainRegister(session: EppSession, payload: DomainRegisterPayload, ctx: DeliveryContext): Promise<DeliveryResult> {
+async function deliverDomainRegister(session: EppSession, payload: DomainRegisterPayload, ctx: DeliveryContext): Promise<DeliveryResult> {
   const call = callOf(ctx, ctx.transferId);
   const check = await session.send({ label: 'domain:check', xml: domainCheckFrame(payload.domain, call.clTRID), transform: false, ...call });
   if (child(child(child(check.data, 'chkData'), 'cd'), 'name')?.['@_avail'] !== '1') throw domainTaken();
@@ -47,7 +47,7 @@ export async function deliverDomainRegister(session: EppSession, payload: Domain
  * The domain's ROID when it stands with this transfer's contact as registrant (the recorded one, or the one found by
  * the proposed id after `discard` forgot it); an older registration of the name, or another registrar's, does not count.
  */
-export async function lookupDomainRegister(session: EppSession, payload: DomainRegisterPayload, ctx: DeliveryContext): Promise<{ supplierReference: string } | null> {
+async function lookupDomainRegister(session: EppSession, payload: DomainRegisterPayload, ctx: DeliveryContext): Promise<{ supplierReference: string } | null> {
   const call = callOf(ctx, ctx.transferId);
   const registered = await registrationOf(session, payload.domain, call);
   if (registered === undefined) return null;
@@ -55,11 +55,11 @@ export async function lookupDomainRegister(session: EppSession, payload: DomainR
   return contactId !== undefined && registered.registrant === contactId ? { supplierReference: registered.roid } : null;
 }
 
-export async function discardDomainRegister(session: EppSession, ctx: DeliveryContext): Promise<void> {
+async function discardDomainRegister(session: EppSession, ctx: DeliveryContext): Promise<void> {
   await discardContacts(session, ctx, callOf(ctx, ctx.transferId));
 }
 
-export async function eraseDomainRegister(session: EppSession, record: SubjectRecord, ctx: Pick<DeliveryContext, 'signal' | 'log'>): Promise<RecordErasure> {
+async function eraseDomainRegister(session: EppSession, record: SubjectRecord, ctx: Pick<DeliveryContext, 'signal' | 'log'>): Promise<RecordErasure> {
   return eraseContacts(session, record, callOf(ctx, record.transferId));
 }
 
@@ -88,7 +88,7 @@ async function ensureHosts(session: EppSession, nameServers: string[], call: Cal
 }
 
 /** A shape check only: the gateway validated the payload against the agreed schema already. */
-export function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
+function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
   const candidate = payload as Partial<DomainRegisterPayload> | null;
   return (
     typeof candidate?.domain === 'string' &&
@@ -97,4 +97,15 @@ export function isDomainRegisterPayload(payload: unknown): payload is DomainRegi
     typeof candidate.registrant?.address === 'object' &&
     candidate.registrant.address !== null
   );
+}
+
+/** `domain.register` over `session`. */
+export function domainRegister(session: EppSession): Operation<DomainRegisterPayload> {
+  return {
+    isPayload: isDomainRegisterPayload,
+    deliver: (payload, ctx) => deliverDomainRegister(session, payload, ctx),
+    lookup: (payload, ctx) => lookupDomainRegister(session, payload, ctx),
+    discard: (ctx) => discardDomainRegister(session, ctx),
+    erase: (record, ctx) => eraseDomainRegister(session, record, ctx),
+  };
 }
