@@ -3,7 +3,7 @@ import { utils } from 'ssh2';
 import { sha256Hex } from '../../../src/connector-kit';
 import { type ConformanceFault, describeConnectorConformance } from '../conformance/suite';
 import { pgpSftp } from '../../../connectors/pgp-sftp/connector';
-import { startPgpSftpSandbox } from '../../../connectors/pgp-sftp/sandbox';
+import { sshKeyPair, startPgpSftpSandbox } from '../../../connectors/pgp-sftp/sandbox';
 import { debtCollectPayload } from './support/payloads';
 import { closedPort } from './support/ports';
 
@@ -13,7 +13,7 @@ const MAX_FILE_BYTES = 8 * 1024;
 
 /** The SHA-256 pin of a host key the sandbox does not have. */
 function otherHostKeySha256(): string {
-  const key = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
+  const key = utils.parseKey(sshKeyPair().public);
   if (key instanceof Error) throw key;
   return createHash('sha256').update(key.getPublicSSH()).digest('base64');
 }

@@ -11,7 +11,7 @@ import { getConnectorDefinition } from '../../../connectors';
 import example from '../../../config/suppliers.example.json';
 import { type Connector, SupplierContractError, SupplierRejectedError, SupplierUntrustedTlsError } from '../../../src/connector-kit';
 import { type PgpSftpConfig, pgpSftp } from '../../../connectors/pgp-sftp/connector';
-import { type PgpSftpSandbox, startPgpSftpSandbox } from '../../../connectors/pgp-sftp/sandbox';
+import { type PgpSftpSandbox, sshKeyPair, startPgpSftpSandbox } from '../../../connectors/pgp-sftp/sandbox';
 import { debtCollectPayload } from './support/payloads';
 import { deliveryContext } from './support/contexts';
 
@@ -98,7 +98,7 @@ describe('pgp-sftp connector against its sandbox', () => {
   });
 
   it('a host key other than the pinned one is refused before anything is sent; nothing is recorded', async () => {
-    const other = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
+    const other = utils.parseKey(sshKeyPair().public);
     if (other instanceof Error) throw other;
     const connector = open({ ...sandbox.config, hostKeySha256: createHash('sha256').update(other.getPublicSSH()).digest('base64') });
     const before = sandbox.requests().length;
@@ -117,7 +117,7 @@ describe('pgp-sftp connector against its sandbox', () => {
     const { password: _password, ...withoutPassword } = sandbox.config;
     await expect(open({ ...withoutPassword, privateKeyFile: sandbox.keyFiles.clientPrivateKey }).check()).resolves.toBeUndefined();
 
-    const unknownKey = keyFile('unknown-ssh.key', utils.generateKeyPairSync('ed25519').private);
+    const unknownKey = keyFile('unknown-ssh.key', sshKeyPair().private);
     await expect(open({ ...withoutPassword, privateKeyFile: unknownKey }).check()).rejects.toMatchObject({
       constructor: SupplierRejectedError,
       code: 'authentication_failed',
