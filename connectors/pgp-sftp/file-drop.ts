@@ -64,17 +64,17 @@ export async function discardFile(drop: FileDrop, ctx: DeliveryContext): Promise
  */
 export async function eraseFile(drop: FileDrop, record: SubjectRecord, ctx: ErasureContext): Promise<RecordErasure> {
   const name = record.state.file;
-  if (name === undefined) return { transferId: record.transferId, status: 'not_found', reason: 'no upload of this transfer was ever started' };
+  if (name === undefined) return { transferId: record.transferId, status: 'not_found', reason: 'No upload of this transfer was ever started: nothing of it reached the agency.' };
   if (await drop.session.exists(pathIn(drop, name), ctx.signal)) {
     const request = canonicalJson({ type: 'erasure_request', erasureId: ctx.erasureId, transferId: record.transferId, operation: record.operation, file: name });
     const sealed = await drop.sealer.seal(request);
     await uploadSealed(drop, erasureRequestFileName(ctx.erasureId, record.transferId), sealed.bytes, 'erasure_request', ctx);
-    return { transferId: record.transferId, status: 'sent', reason: 'an erasure request file was uploaded; the agency erases the delivered file on its side' };
+    return { transferId: record.transferId, status: 'sent', reason: 'The agency was sent a signed, encrypted erasure request for the file this transfer delivered; it erases the file on its side and confirms to us directly.' };
   }
   if ((await drop.session.remove(pathIn(drop, temporaryFileName(name)), ctx.signal)) === 'removed') {
-    return { transferId: record.transferId, status: 'completed', reason: 'the unfinished upload of this transfer was removed' };
+    return { transferId: record.transferId, status: 'completed', reason: 'The unfinished upload of this transfer was removed from the agency.' };
   }
-  return { transferId: record.transferId, status: 'not_found', reason: 'no file of this transfer is at the supplier' };
+  return { transferId: record.transferId, status: 'not_found', reason: 'No file of this transfer is at the agency any more.' };
 }
 
 async function uploadSealed(
