@@ -1,4 +1,5 @@
 import { type DeliveryContext, type RecordErasure, type SubjectRecord, SupplierContractError, SupplierRejectedError } from '../../src/connector-kit';
+import type { Registrant } from '../domain-register';
 import type { OpenproviderClient } from './client';
 import { type OpenproviderPhone, splitPhone } from './phone';
 
@@ -26,17 +27,6 @@ interface CustomerCreateBody {
   email: string;
   company_name?: string;
   comments: string;
-}
-
-export interface Registrant {
-  firstName: string;
-  lastName: string;
-  initials?: string;
-  prefix?: string;
-  companyName?: string;
-  email: string;
-  phone: string;
-  address: { street: string; number: string; suffix?: string; postalCode: string; city: string; state?: string; country: string };
 }
 
 /** The `comments` of the customer made for a transfer: its id, which is no personal value. */

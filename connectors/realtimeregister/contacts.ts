@@ -1,5 +1,5 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { type DeliveryContext, SupplierContractError, SupplierRejectedError } from '../../src/connector-kit';
+import { type Registrant, eppVoiceOf } from '../domain-register';
 import type { RealtimeRegisterClient } from './client';
 
 /**
@@ -14,17 +14,6 @@ export interface ContactState {
 
 /** What a call needs of a delivery's or an erasure's context. */
 export type CallContext = Pick<DeliveryContext, 'signal' | 'log'>;
-
-export interface Registrant {
-  firstName: string;
-  lastName: string;
-  initials?: string;
-  prefix?: string;
-  companyName?: string;
-  email: string;
-  phone: string;
-  address: { street: string; number: string; suffix?: string; postalCode: string; city: string; state?: string; country: string };
-}
 
 /** The contact create body (dm.realtimeregister.com/docs/api/contacts/create), the fields we fill. */
 interface ContactCreateBody {
@@ -48,16 +37,6 @@ export function contactHandleFor(transferId: string): string {
   return handle;
 }
 
-/** RTR's `voice`, the EPP form (RFC 5733 §2.5): `+31201234567` → `+31.201234567`. */
-export function voiceOf(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
-  if (!parsed || !parsed.isPossible()) {
-    // Refused here, before any personal data leaves; the message names no digits.
-    throw new SupplierRejectedError('invalid_phone', 'the registrant phone number is not a possible number');
-  }
-  return `+${parsed.countryCallingCode}.${parsed.nationalNumber}`;
-}
-
 export function toContactBody(registrant: Registrant): ContactCreateBody {
   const { address } = registrant;
   return {
@@ -69,7 +48,7 @@ export function toContactBody(registrant: Registrant): ContactCreateBody {
     ...(address.state !== undefined && { state: address.state }),
     country: address.country,
     email: registrant.email,
-    voice: voiceOf(registrant.phone),
+    voice: eppVoiceOf(registrant.phone),
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { type DeliveryContext, type RecordErasure, type SubjectRecord, SupplierContractError, SupplierRejectedError } from '../../src/connector-kit';
+import { type DeliveryContext, type RecordErasure, type SubjectRecord, SupplierContractError } from '../../src/connector-kit';
+import { type Registrant, eppVoiceOf } from '../domain-register';
 import { type ContactCreate, type LegalForm, contactCreateFrame, contactDeleteFrame, contactInfoFrame } from './commands';
 import { EPP } from './result-codes';
 import type { EppSession } from './session';
@@ -25,16 +25,6 @@ export interface CallContext {
   clTRID: string;
 }
 
-export interface Registrant {
-  firstName: string;
-  lastName: string;
-  prefix?: string;
-  companyName?: string;
-  email: string;
-  phone: string;
-  address: { street: string; number: string; suffix?: string; postalCode: string; city: string; state?: string; country: string };
-}
-
 /** `SGW` and 13 hex digits of the transfer id: 16 characters, the most `contact:id` allows (eppcom clIDType). */
 export function proposedContactIdOf(transferId: string): string {
   return `SGW${transferId.replace(/-/g, '').slice(0, 13).toUpperCase()}`;
@@ -42,13 +32,6 @@ export function proposedContactIdOf(transferId: string): string {
 
 /** SIDN's legal form: an organisation's name makes it one (`ANDERS`, "other"), else a natural person (`PERSOON`). */
 export const legalFormOf = (registrant: Registrant): LegalForm => (registrant.companyName === undefined ? 'PERSOON' : 'ANDERS');
-
-/** RFC 5733 e164 form, `+31.201234567`; a number that cannot exist is refused before anything is sent. */
-export function eppVoiceOf(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
-  if (!parsed?.isPossible()) throw new SupplierRejectedError('invalid_phone', 'the registrant phone number is not a possible number');
-  return `+${parsed.countryCallingCode}.${parsed.nationalNumber}`;
-}
 
 /**
  * contact:create of a transfer: the same bytes on every attempt (the digest covers them whichever attempt sent

@@ -1,18 +1,11 @@
 import { type DeliveryContext, type DeliveryResult, type RecordErasure, type SubjectRecord, SupplierContractError, sha256Hex, type Operation } from '../../../src/connector-kit';
+import { type DomainRegisterPayload, isDomainRegisterPayload } from '../../domain-register';
 import type { OpenproviderClient } from '../client';
-import { type CallContext, type Registrant, discardCustomers, eraseCustomers, ownerHandleFor } from '../customers';
+import { type CallContext, discardCustomers, eraseCustomers, ownerHandleFor } from '../customers';
 
 /** `$id` of the agreed request schema (schemas/openprovider/v1/domain.register.request.schema.json). */
 export const DOMAIN_REGISTER_SCHEMA_ID =
   'https://schemas.supplier-gateway.local/openprovider/v1/domain.register.request.schema.json';
-
-/** The payload after the gateway validated it against the agreed schema. */
-export interface DomainRegisterPayload {
-  domain: string;
-  period: number;
-  nameServers: string[];
-  registrant: Registrant;
-}
 
 /** The subset of swagger `domainCreateDomainRequest` we fill. */
 export interface DomainCreateBody {
@@ -120,18 +113,6 @@ async function lookupDomainRegister(
     throw new SupplierContractError('op_missing_domain_id', 'Openprovider listed the domain without an id');
   }
   return { supplierReference: String(match.id) };
-}
-
-/** A shape check only: the gateway validated the payload against the agreed schema already. */
-function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
-  const candidate = payload as Partial<DomainRegisterPayload> | null;
-  return (
-    typeof candidate?.domain === 'string' &&
-    candidate.domain.includes('.') &&
-    Array.isArray(candidate.nameServers) &&
-    typeof candidate.registrant?.address === 'object' &&
-    candidate.registrant.address !== null
-  );
 }
 
 function jsonBytes(body: object): Buffer {

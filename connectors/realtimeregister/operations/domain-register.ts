@@ -7,20 +7,13 @@ import {
   type Operation,
   sha256Hex,
 } from '../../../src/connector-kit';
+import { type DomainRegisterPayload, isDomainRegisterPayload } from '../../domain-register';
 import type { RealtimeRegisterClient } from '../client';
-import { type CallContext, type ContactState, type Registrant, contactFor, contactHandleFor, deleteContact } from '../contacts';
+import { type CallContext, type ContactState, contactFor, contactHandleFor, deleteContact } from '../contacts';
 
 /** `$id` of the agreed request schema (schemas/realtimeregister/v1/domain.register.request.schema.json). */
 export const DOMAIN_REGISTER_SCHEMA_ID =
   'https://schemas.supplier-gateway.local/realtimeregister/v1/domain.register.request.schema.json';
-
-/** The payload after the gateway validated it against the agreed schema. */
-export interface DomainRegisterPayload {
-  domain: string;
-  period: number;
-  nameServers: string[];
-  registrant: Registrant;
-}
 
 /** The domain register body (dm.realtimeregister.com/docs/api/domains/register), the fields we fill. */
 export interface DomainCreateBody {
@@ -100,18 +93,6 @@ async function eraseDomainRegister(client: RealtimeRegisterClient, record: Subje
   }
   if (outcome === 'deleted') return { transferId, status: 'completed', reason: 'Realtime Register deleted the contact made for this transfer.' };
   return { transferId, status: 'not_found', reason: 'Realtime Register holds no contact made for this transfer: none was made, or it was deleted already.' };
-}
-
-/** A shape check only: the gateway validated the payload against the agreed schema already. */
-function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
-  const candidate = payload as Partial<DomainRegisterPayload> | null;
-  return (
-    typeof candidate?.domain === 'string' &&
-    Number.isInteger(candidate.period) &&
-    Array.isArray(candidate.nameServers) &&
-    typeof candidate.registrant?.address === 'object' &&
-    candidate.registrant.address !== null
-  );
 }
 
 /** `domain.register` over `client`. */

@@ -1,21 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { type DeliveryContext, type DeliveryResult, type RecordErasure, type SubjectRecord, SupplierContractError, SupplierRejectedError, sha256Hex, type Operation } from '../../../src/connector-kit';
+import { type DomainRegisterPayload, isDomainRegisterPayload } from '../../domain-register';
 import { domainCheckFrame, domainCreateFrame, domainInfoFrame, hostCheckFrame, hostCreateFrame } from '../commands';
-import { type CallContext, type Registrant, contactFor, discardContacts, eraseContacts, transferContactOf } from '../contacts';
+import { type CallContext, contactFor, discardContacts, eraseContacts, transferContactOf } from '../contacts';
 import { EPP } from '../result-codes';
 import type { EppSession } from '../session';
 import { child, children, textOf } from '../xml';
 
 /** `$id` of the agreed request schema (schemas/sidn/v1/domain.register.request.schema.json). */
 export const DOMAIN_REGISTER_SCHEMA_ID = 'https://schemas.supplier-gateway.local/sidn/v1/domain.register.request.schema.json';
-
-/** The payload after the gateway validated it against the agreed schema. */
-export interface DomainRegisterPayload {
-  domain: string;
-  period: number;
-  nameServers: string[];
-  registrant: Registrant;
-}
 
 const callOf = (ctx: Pick<DeliveryContext, 'signal' | 'log'>, transferId: string): CallContext => ({ signal: ctx.signal, log: ctx.log, clTRID: transferId });
 
@@ -85,18 +78,6 @@ async function ensureHosts(session: EppSession, nameServers: string[], call: Cal
   for (const name of unknown) {
     await session.send({ label: 'host:create', xml: hostCreateFrame(name, call.clTRID), transform: true, accept: [EPP.objectExists], ...call });
   }
-}
-
-/** A shape check only: the gateway validated the payload against the agreed schema already. */
-function isDomainRegisterPayload(payload: unknown): payload is DomainRegisterPayload {
-  const candidate = payload as Partial<DomainRegisterPayload> | null;
-  return (
-    typeof candidate?.domain === 'string' &&
-    Array.isArray(candidate.nameServers) &&
-    Number.isInteger(candidate.period) &&
-    typeof candidate.registrant?.address === 'object' &&
-    candidate.registrant.address !== null
-  );
 }
 
 /** `domain.register` over `session`. */

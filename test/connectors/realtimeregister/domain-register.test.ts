@@ -4,7 +4,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { HttpResponse } from 'msw';
 import { SupplierRejectedError, sha256Hex } from '../../../src/connector-kit';
-import { contactHandleFor, voiceOf } from '../../../connectors/realtimeregister/contacts';
+import { eppVoiceOf } from '../../../connectors/domain-register';
+import { contactHandleFor } from '../../../connectors/realtimeregister/contacts';
 import { API_KEY, CUSTOMER, connector, happyRoutes, received, receivedAt, route, rtrError, useMockRealtimeRegister } from './support/mock-api';
 import { CANARY, canariesIn, nextAttempt, registerPayload, recordingContext } from '../openprovider/support/payloads';
 
@@ -26,11 +27,11 @@ describe('domain.register: what is sent', () => {
   });
 
   it('turns E.164 into the EPP voice form, keeping every digit', () => {
-    expect(voiceOf('+31201234567')).toBe('+31.201234567');
-    expect(voiceOf('+31612345678')).toBe('+31.612345678');
-    expect(voiceOf('+14155552671')).toBe('+1.4155552671');
-    expect(voiceOf('+442079460958')).toBe('+44.2079460958');
-    expect(() => voiceOf('+3112')).toThrow(SupplierRejectedError);
+    expect(eppVoiceOf('+31201234567')).toBe('+31.201234567');
+    expect(eppVoiceOf('+31612345678')).toBe('+31.612345678');
+    expect(eppVoiceOf('+14155552671')).toBe('+1.4155552671');
+    expect(eppVoiceOf('+442079460958')).toBe('+44.2079460958');
+    expect(() => eppVoiceOf('+3112')).toThrow(SupplierRejectedError);
   });
 
   it('asks for the contact, creates it under our customer with ApiKey auth, then registers the domain with it', async () => {

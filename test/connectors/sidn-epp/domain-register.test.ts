@@ -1,6 +1,7 @@
 import { SupplierRejectedError } from '../../../src/connector-kit';
 import { sidnEpp } from '../../../connectors/sidn-epp/connector';
-import { eppVoiceOf, legalFormOf, proposedContactIdOf } from '../../../connectors/sidn-epp/contacts';
+import { eppVoiceOf } from '../../../connectors/domain-register';
+import { legalFormOf, proposedContactIdOf } from '../../../connectors/sidn-epp/contacts';
 import type { SidnSandbox } from '../../../connectors/sidn-epp/sandbox';
 import { child, parseEpp, textOf } from '../../../connectors/sidn-epp/xml';
 import { type RecordedFrame, commandsIn, recordedSandbox } from './support/sandbox';

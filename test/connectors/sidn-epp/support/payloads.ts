@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DeliveryContext, DeliveryState } from '../../../../src/connector-kit';
-import type { DomainRegisterPayload } from '../../../../connectors/sidn-epp/operations/domain-register';
+import type { DomainRegisterPayload } from '../../../../connectors/domain-register';
 
 /** Values that must never show up in errors, logs or state; fake, and unlikely to occur by chance. */
 export const CANARY = {
