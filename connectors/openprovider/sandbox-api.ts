@@ -1,3 +1,4 @@
+import type { SandboxAnswer } from '../sandbox-http';
 import { type Hash, createHash, randomBytes } from 'node:crypto';
 import { OP_DOMAIN_EXISTS } from './error-mapping';
 import { splitDomain } from './operations/domain-register';
@@ -8,11 +9,6 @@ import { splitDomain } from './operations/domain-register';
  */
 export const SANDBOX_CODES = { invalidRequest: 10, authFailed: 196, domainExists: OP_DOMAIN_EXISTS } as const;
 
-export interface SandboxAnswer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
 
 export interface SandboxDomain {
   name: string;

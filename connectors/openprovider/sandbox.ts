@@ -1,25 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SANDBOX_CODES, type SandboxAnswer, SandboxApi, type SandboxCustomer, type SandboxDomain, errorAnswer } from './sandbox-api';
+import { type SandboxAnswer, type SandboxServerOptions, controlRoute, readBody, serveSandbox, writeAnswer } from '../sandbox-http';
+import { SANDBOX_CODES, SandboxApi, type SandboxCustomer, type SandboxDomain, errorAnswer } from './sandbox-api';
 import { FaultQueue, type SandboxFault, parseFault } from './sandbox-faults';
 
 export type { SandboxCustomer, SandboxDomain } from './sandbox-api';
 export type { SandboxFault } from './sandbox-faults';
 
-export interface OpenproviderSandboxOptions {
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Default 0: any free port. */
-  port?: number;
+export interface OpenproviderSandboxOptions extends SandboxServerOptions {
   /** Default `sandbox-reseller`. */
   username?: string;
   /** Default: random per start. */
   password?: string;
-  /** Serve HTTPS with this key and certificate (PEM). */
-  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Delay before every API answer. */
   latencyMs?: number;
 }
@@ -56,8 +49,6 @@ export interface OpenproviderSandbox {
 }
 
 const API_ROOT = '/v1beta';
-const CONTROL_ROOT = '/__sandbox';
-const MAX_BODY_BYTES = 1_000_000;
 
 /**
  * A real HTTP(S) server on loopback that behaves like the part of Openprovider's REST API the
@@ -89,9 +80,9 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     received.push(request);
     const answerWith = (answer: SandboxAnswer) => {
       request.status = answer.status;
-      write(res, answer);
+      writeAnswer(res, answer);
     };
-    const bodyText = await readBody(req);
+    const bodyText = (await readBody(req)).toString('utf8');
     if (latencyMs > 0) await sleep(latencyMs);
     const fault = faults.take(method, path);
     if (fault?.kind === 'delay') await sleep(fault.delayMs ?? 0);
@@ -113,43 +104,26 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
   }
 
   async function answerControl(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
-    const route = `${req.method} ${url.pathname.slice(CONTROL_ROOT.length)}`;
-    const body = parseJson(await readBody(req));
+    const route = controlRoute(req, url);
+    const body = parseJson((await readBody(req)).toString('utf8'));
     try {
       if (route === 'POST /faults') faults.inject(parseFault(body));
       else if (route === 'DELETE /faults') faults.clear();
       else if (route === 'POST /latency') setLatency((body as { ms?: unknown } | undefined)?.ms as number);
       else if (route === 'POST /tokens/expire') api.expireTokens();
-      else if (route === 'GET /state') return write(res, { status: 200, body: state() });
-      else return write(res, { status: 404, body: { error: 'unknown control route' } });
+      else if (route === 'GET /state') return writeAnswer(res, { status: 200, body: state() });
+      else return writeAnswer(res, { status: 404, body: { error: 'unknown control route' } });
     } catch (error) {
-      return write(res, { status: 400, body: { error: (error as Error).message } });
+      return writeAnswer(res, { status: 400, body: { error: (error as Error).message } });
     }
-    write(res, { status: 204, body: undefined });
+    writeAnswer(res, { status: 204, body: undefined });
   }
 
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    const route = url.pathname.startsWith(`${CONTROL_ROOT}/`)
-      ? answerControl(req, res, url)
-      : url.pathname.startsWith(`${API_ROOT}/`)
-        ? answerApi(req, res, url)
-        : Promise.resolve(write(res, errorAnswer(404, SANDBOX_CODES.invalidRequest, 'Not found')));
-    route.catch(() => write(res, errorAnswer(500, SANDBOX_CODES.invalidRequest, 'Internal error')));
-  };
-
-  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : http.createServer(onRequest);
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const served = await serveSandbox(options, { apiRoot: API_ROOT, answerApi, answerControl, notFound: errorAnswer(404, SANDBOX_CODES.invalidRequest, 'Not found'), internalError: errorAnswer(500, SANDBOX_CODES.invalidRequest, 'Internal error') });
 
   return {
-    url: `${origin}${API_ROOT}`,
-    controlUrl: `${origin}${CONTROL_ROOT}`,
+    url: served.url,
+    controlUrl: served.controlUrl,
     username,
     password,
     faults: { inject: (fault) => faults.inject(fault), clear: () => faults.clear(), pending: () => faults.pending() },
@@ -159,11 +133,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     customers: () => api.customers(),
     requests: requestCounts,
     received: () => received.map((request) => ({ ...request })),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: served.close,
   };
 }
 
@@ -176,29 +146,4 @@ function parseJson(text: string): unknown {
   } catch {
     return INVALID_JSON;
   }
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function write(res: http.ServerResponse, answer: SandboxAnswer): void {
-  if (res.writableEnded || res.destroyed) return;
-  const payload = answer.body === undefined ? '' : JSON.stringify(answer.body);
-  res.writeHead(answer.status, {
-    ...(payload !== '' && { 'content-type': 'application/json' }),
-    'content-length': Buffer.byteLength(payload),
-    ...answer.headers,
-  });
-  res.end(payload);
 }

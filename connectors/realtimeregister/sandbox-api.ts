@@ -1,11 +1,7 @@
+import type { SandboxAnswer } from '../sandbox-http';
 import { type Hash, createHash } from 'node:crypto';
 import { type Check, arrayOf, integer, object, text } from './sandbox-checks';
 
-export interface SandboxAnswer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
 
 /** A request to the API, relative to /v2, as the sandbox routes it. */
 export interface SandboxRoute {
