@@ -2,7 +2,7 @@ import { delay } from 'msw';
 import { SupplierContractError, SupplierRejectedError } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { BASE_URL, ok, opError, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
-import { registerPayload, recordingContext } from './support/payloads';
+import { registerPayload, recordingContext } from '../support/payloads';
 import { swaggerErrors } from './support/swagger';
 
 const server = useMockOpenprovider();

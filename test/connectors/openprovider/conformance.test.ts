@@ -6,7 +6,7 @@ import { type ConformanceFault, describeConnectorConformance } from '../conforma
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
 import { makeThrowawayCa } from '../../support/tls';
-import { registerPayload } from './support/payloads';
+import { registerPayload } from '../support/payloads';
 
 /** A loopback port that was free a moment ago and has nothing listening now. */
 function closedPort(): Promise<number> {

@@ -8,7 +8,7 @@ import { customerTagOf, initialsOf } from '../../../connectors/openprovider/cust
 import { splitDomain } from '../../../connectors/openprovider/operations/domain-register';
 import { splitPhone } from '../../../connectors/openprovider/phone';
 import { BASE_URL, ok, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
-import { CANARY, registerPayload, recordingContext } from './support/payloads';
+import { CANARY, registerPayload, recordingContext } from '../support/payloads';
 import { swaggerErrors } from './support/swagger';
 
 const server = useMockOpenprovider();

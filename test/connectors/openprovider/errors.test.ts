@@ -8,7 +8,7 @@ import {
 } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { BASE_URL, ok, opError, route, useMockOpenprovider } from './support/mock-api';
-import { CANARY, canariesIn, registerPayload, recordingContext } from './support/payloads';
+import { CANARY, canariesIn, registerPayload, recordingContext } from '../support/payloads';
 
 const server = useMockOpenprovider();
 const connector = (timeoutMs?: number) =>

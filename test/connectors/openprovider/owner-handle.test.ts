@@ -3,7 +3,7 @@ import { SupplierUnavailableError, sha256Hex } from '../../../src/connector-kit'
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { customerTagOf } from '../../../connectors/openprovider/customers';
 import { BASE_URL, ok, opError, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
-import { nextAttempt, recordingContext, registerPayload } from './support/payloads';
+import { nextAttempt, recordingContext, registerPayload } from '../support/payloads';
 
 // Issue 10 point 4: one Openprovider customer (a copy of the registrant's data) per transfer, however many
 // attempts it takes, and none left behind by a transfer that fails for good.

@@ -7,7 +7,7 @@ import {
 } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { type OpenproviderSandbox, startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
-import { nextAttempt, registerPayload, recordingContext } from './support/payloads';
+import { nextAttempt, registerPayload, recordingContext } from '../support/payloads';
 
 let sandbox: OpenproviderSandbox;
 let connector: Connector;

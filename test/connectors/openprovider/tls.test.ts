@@ -7,7 +7,7 @@ import { SupplierUntrustedTlsError } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { type OpenproviderSandbox, startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
 import { makeThrowawayCa } from '../../support/tls';
-import { recordingContext, registerPayload } from './support/payloads';
+import { recordingContext, registerPayload } from '../support/payloads';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 let tlsDir: string;

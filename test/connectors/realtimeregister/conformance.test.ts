@@ -6,7 +6,7 @@ import { type ConformanceFault, describeConnectorConformance } from '../conforma
 import { realtimeregister } from '../../../connectors/realtimeregister/connector';
 import { startRealtimeRegisterSandbox } from '../../../connectors/realtimeregister/sandbox';
 import { makeThrowawayCa } from '../../support/tls';
-import { registerPayload } from '../openprovider/support/payloads';
+import { registerPayload } from '../support/payloads';
 
 /** A loopback port that was free a moment ago and has nothing listening now. */
 function closedPort(): Promise<number> {

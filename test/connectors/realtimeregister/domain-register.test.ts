@@ -7,7 +7,7 @@ import { SupplierRejectedError, sha256Hex } from '../../../src/connector-kit';
 import { eppVoiceOf } from '../../../connectors/domain-register';
 import { contactHandleFor } from '../../../connectors/realtimeregister/contacts';
 import { API_KEY, CUSTOMER, connector, happyRoutes, received, receivedAt, route, rtrError, useMockRealtimeRegister } from './support/mock-api';
-import { CANARY, canariesIn, nextAttempt, registerPayload, recordingContext } from '../openprovider/support/payloads';
+import { CANARY, canariesIn, nextAttempt, registerPayload, recordingContext } from '../support/payloads';
 
 const server = useMockRealtimeRegister();
 const CONTACT_PATH = /^\/customers\/reseller-test\/contacts\/[^/]+$/;

@@ -8,7 +8,7 @@ import {
 } from '../../../src/connector-kit';
 import { codeOfType } from '../../../connectors/realtimeregister/error-mapping';
 import { connector, route, rtrError, useMockRealtimeRegister } from './support/mock-api';
-import { CANARY, canariesIn, registerPayload, recordingContext } from '../openprovider/support/payloads';
+import { CANARY, canariesIn, registerPayload, recordingContext } from '../support/payloads';
 
 const server = useMockRealtimeRegister();
 

@@ -2,7 +2,7 @@ import { SupplierContractError, SupplierRejectedError } from '../../../src/conne
 import { realtimeregister } from '../../../connectors/realtimeregister/connector';
 import { contactHandleFor } from '../../../connectors/realtimeregister/contacts';
 import { type RealtimeRegisterSandbox, startRealtimeRegisterSandbox } from '../../../connectors/realtimeregister/sandbox';
-import { registerPayload, recordingContext } from '../openprovider/support/payloads';
+import { registerPayload, recordingContext } from '../support/payloads';
 
 let sandbox: RealtimeRegisterSandbox;
 beforeAll(async () => {

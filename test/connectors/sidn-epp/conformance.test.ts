@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { type ConformanceFault, describeConnectorConformance } from '../conformance/suite';
 import { sidnEpp } from '../../../connectors/sidn-epp/connector';
 import { startSidnSandbox } from '../../../connectors/sidn-epp/sandbox';
-import { registerPayload } from './support/payloads';
+import { registerPayload } from '../support/payloads';
 
 /** A loopback port that was free a moment ago and has nothing listening now. */
 function closedPort(): Promise<number> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { payloadAjv } from '../../../src/agreements/payload-validator';
 import { sidnEpp } from '../../../connectors/sidn-epp/connector';
-import { registerPayload } from './support/payloads';
+import { registerPayload } from '../support/payloads';
 
 const schema = JSON.parse(readFileSync(path.join(__dirname, '../../../schemas/sidn/v1/domain.register.request.schema.json'), 'utf8')) as { $id: string };
 const validate = payloadAjv.getSchema(schema.$id) ?? payloadAjv.compile(schema);

@@ -5,7 +5,7 @@ import { legalFormOf, proposedContactIdOf } from '../../../connectors/sidn-epp/c
 import type { SidnSandbox } from '../../../connectors/sidn-epp/sandbox';
 import { child, parseEpp, textOf } from '../../../connectors/sidn-epp/xml';
 import { type RecordedFrame, commandsIn, recordedSandbox } from './support/sandbox';
-import { CANARY, recordingContext, registerPayload } from './support/payloads';
+import { CANARY, nextAttempt, recordingContext, registerPayload } from '../support/payloads';
 import type { SidnEppConfig } from '../../../connectors/sidn-epp/connector';
 
 const REGISTER = 'domain.register';
@@ -83,7 +83,7 @@ test('a retry after a lost contact:create answer finds the contact by its propos
     expect(first.state).toEqual({ contactProposedId: proposedContactIdOf(first.transferId) });
     const contactsAfterLoss = sandbox.contacts().length;
 
-    const retry = recordingContext(first.transferId, first.state);
+    const retry = nextAttempt(first);
     const { supplierReference } = await connector.deliver(REGISTER, payload, retry);
     expect(sandbox.contacts()).toHaveLength(contactsAfterLoss);
     expect(commandsIn(frames).filter(({ command }) => command === 'contact:create')).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { sidnEpp } from '../../../connectors/sidn-epp/connector';
 import { xsdErrorsOf } from '../../../connectors/sidn-epp/xsd-validator';
 import { commandsIn, recordedSandbox } from './support/sandbox';
-import { recordingContext, registerPayload } from './support/payloads';
+import { recordingContext, registerPayload } from '../support/payloads';
 
 test('every frame of a recorded session, both ways, validates against the EPP schemas and SIDN extension in xsd/', async () => {
   const { sandbox, frames, config } = await recordedSandbox();
@@ -17,7 +17,7 @@ test('every frame of a recorded session, both ways, validates against the EPP sc
       [{ transferId: delivered.transferId, operation: 'domain.register', supplierReference: null, state: delivered.state }],
       { signal: new AbortController().signal, erasureId: 'erasure-1', log: delivered.log },
     );
-    await connector.discard('domain.register', recordingContext(undefined, { contactProposedId: 'SGWNOSUCHCONTAC' }));
+    await connector.discard('domain.register', recordingContext({ state: { contactProposedId: 'SGWNOSUCHCONTAC' } }));
     await new Promise((resolve) => setTimeout(resolve, 300)); // a keep-alive hello
     await connector.close?.();
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -3,7 +3,7 @@ import { SupplierRateLimitedError, SupplierUnavailableError } from '../../../src
 import { sidnEpp } from '../../../connectors/sidn-epp/connector';
 import type { SidnSandbox } from '../../../connectors/sidn-epp/sandbox';
 import { type RecordedFrame, commandsIn, recordedSandbox } from './support/sandbox';
-import { recordingContext, registerPayload } from './support/payloads';
+import { recordingContext, registerPayload } from '../support/payloads';
 import type { SidnEppConfig } from '../../../connectors/sidn-epp/connector';
 
 const REGISTER = 'domain.register';

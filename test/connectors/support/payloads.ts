@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DeliveryContext, DeliveryState, Logger } from '../../../../src/connector-kit';
-import type { DomainRegisterPayload } from '../../../../connectors/domain-register';
+import type { DeliveryContext, DeliveryState, Logger } from '../../../src/connector-kit';
+import type { DomainRegisterPayload } from '../../../connectors/domain-register';
 
 /** Values that must never show up in errors or logs; fake, and unlikely to occur by chance. */
 export const CANARY = {
