@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import type { DeliveryContext, DeliveryResult, ErasureContext, Logger, RecordErasure, SubjectRecord } from '../../src/connector-kit';
 import { SupplierContractError, sha256Hex } from '../../src/connector-kit';
 import type { OpenPgpSealer } from './openpgp-sealer';
-import type { SftpSession } from './sftp-session';
+import { type SftpSession, unlessAborted } from './sftp-session';
 
 /** Where and how files go to the supplier: the SFTP session, the directory and the OpenPGP keys. */
 export interface FileDrop {
@@ -34,7 +34,8 @@ export function canonicalJson(document: object): Buffer {
 /** Seals the document and uploads it as `<transfer id>.json.pgp`; `sentDigest` is the SHA-256 of the uploaded file. */
 export async function deliverFile(drop: FileDrop, document: Buffer, ctx: DeliveryContext): Promise<DeliveryResult> {
   const name = deliveryFileName(ctx.transferId);
-  const sealed = await drop.sealer.seal(document);
+  // Sealing can take a while (the first one unlocks the signing key): an abort meanwhile stops the delivery at once.
+  const sealed = await unlessAborted(drop.sealer.seal(document), ctx.signal);
   // Connected first, so a refused login or an unknown host key leaves nothing recorded (and nothing to discard).
   await drop.session.check(ctx.signal);
   if (ctx.state.file !== name) await ctx.recordState({ ...ctx.state, file: name });

@@ -158,8 +158,11 @@ export class SftpSession {
   }
 }
 
-/** Waits for `shared` (a connection other calls may wait on too) unless `signal` aborts first. */
-function unlessAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/**
+ * Waits for `shared` (work other calls may wait on too, such as the connection, or work with no effect at the
+ * supplier, such as sealing a file) unless `signal` aborts first: then the caller stops at once, nothing sent.
+ */
+export function unlessAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return shared;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(abortedError(false));
