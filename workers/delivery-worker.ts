@@ -9,7 +9,7 @@ import { connectorLogger } from '../src/log/logger';
 import type { GatewayMetrics } from '../src/metrics';
 import { backoffDelayMs } from '../src/queue/backoff';
 import { publishBreakerState, type BreakerState } from '../src/queue/breaker-state';
-import { deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQueues } from '../src/queue/queues';
+import { closeWorkers, deliveryQueueName, workerConnection, type DeliveryJob, type DeliveryQueues } from '../src/queue/queues';
 import { isRedisConnectionError } from '../src/queue/redis-watch';
 import { appendShares } from '../src/shares/share-log';
 import { DatabaseUnavailableError, type Database } from '../src/store';
@@ -114,10 +114,8 @@ export class DeliveryWorkers {
   async close(graceMs = 10_000): Promise<void> {
     this.sweep.stop();
     const abort = setTimeout(() => this.running.forEach((controller) => controller.abort()), graceMs);
-    // A worker waiting for its Redis to come back would never finish closing: it is then closed at once.
-    await Promise.all(this.workers.map((worker, index) => worker.close(this.connections[index].status !== 'ready')));
+    await closeWorkers(this.workers, this.connections);
     clearTimeout(abort);
-    for (const connection of this.connections) connection.disconnect();
   }
 
   /**

@@ -7,7 +7,7 @@ import { connectorLogger } from '../src/log/logger';
 import type { GatewayMetrics } from '../src/metrics';
 import { backoffDelayMs } from '../src/queue/backoff';
 import { erasureQueueName, type ErasureJob, type ErasureQueues } from '../src/queue/erasure-queues';
-import { workerConnection } from '../src/queue/queues';
+import { closeWorkers, workerConnection } from '../src/queue/queues';
 import { isRedisConnectionError } from '../src/queue/redis-watch';
 import type { Database } from '../src/store';
 import {
@@ -80,8 +80,7 @@ export class ErasureWorkers {
 
   async close(): Promise<void> {
     clearInterval(this.sweep);
-    await Promise.all(this.workers.map((worker, index) => worker.close(this.connections[index].status !== 'ready')));
-    for (const connection of this.connections) connection.disconnect();
+    await closeWorkers(this.workers, this.connections);
   }
 
   private async process(supplier: string, job: Job<ErasureJob>, token?: string): Promise<void> {

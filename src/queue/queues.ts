@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import type { QueuePolicy } from '../config/suppliers';
 import { workerBackoffType } from './backoff';
@@ -47,6 +47,32 @@ export function connected(redis: IORedis, timeoutMs = 2000): Promise<void> {
     }
     redis.once('ready', done);
   });
+}
+
+/**
+ * Closes BullMQ workers, then their connections. A worker still connecting gets up to `settleMs` to finish, so
+ * that one closed right after the start closes cleanly (BullMQ would otherwise report its unfinished start, after
+ * the close, as an error no one listens to); one whose Redis stays away is then closed at once, as it could
+ * never finish closing.
+ */
+export async function closeWorkers(workers: Worker[], connections: IORedis[], settleMs = 1000): Promise<void> {
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, settleMs);
+          void worker
+            .waitUntilReady()
+            .catch(() => undefined)
+            .finally(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+        }),
+    ),
+  );
+  await Promise.all(workers.map((worker, index) => worker.close(connections[index].status !== 'ready')));
+  for (const connection of connections) connection.disconnect();
 }
 
 export class DeliveryQueues {
