@@ -58,8 +58,10 @@ export function describeFaultConformance<Config>(harness: ConformanceHarness<Con
       const { timeoutMs } = harness.fixture;
       const before = await harness.fixture.subjectRecords();
       const [connector, payload, transfer] = [harness.open(), harness.payloadFor(operation), harness.transfer()];
-      const delayMs = timeoutMs + 500;
+      const delayMs = timeoutMs + 1000;
       await harness.fixture.inject({ kind: 'delay', delayMs });
+      // Connected, logged in and keys unlocked first, as a worker's connector is: what is timed is the wait for an answer.
+      await connector.check();
 
       const started = Date.now();
       const error = await harness.failureOf(connector.deliver(operation, payload, transfer.attempt()));
