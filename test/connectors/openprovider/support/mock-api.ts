@@ -1,42 +1,12 @@
-import { http, HttpResponse, type HttpHandler } from 'msw';
-import { type SetupServer, setupServer } from 'msw/node';
+import { HttpResponse, type HttpHandler } from 'msw';
+import type { SetupServer } from 'msw/node';
+import { mswRecorder } from '../../support/msw-recorder';
 
 export const BASE_URL = 'https://api.openprovider.test/v1beta';
 
-export interface RecordedRequest {
-  method: string;
-  /** Relative to BASE_URL, without query. */
-  path: string;
-  search: URLSearchParams;
-  authorization: string | null;
-  body: string;
-}
-
 /** What the mocked Openprovider received, in order; cleared after every test. */
-export const received: RecordedRequest[] = [];
-
-async function record(request: Request): Promise<RecordedRequest> {
-  const url = new URL(request.url);
-  const entry = {
-    method: request.method,
-    path: url.pathname.slice(new URL(BASE_URL).pathname.length),
-    search: url.searchParams,
-    authorization: request.headers.get('authorization'),
-    body: await request.text(),
-  };
-  received.push(entry);
-  return entry;
-}
-
-export const receivedAt = (method: string, path: string): RecordedRequest[] =>
-  received.filter((request) => request.method === method && request.path === path);
-
-type Method = 'get' | 'post' | 'delete';
-
-/** Answers `reply(recorded)` for one route, recording every request. */
-export function route(method: Method, path: string, reply: (request: RecordedRequest) => Response | Promise<Response>): HttpHandler {
-  return http[method](`${BASE_URL}${path}`, async ({ request }) => reply(await record(request)));
-}
+const recorder = mswRecorder(BASE_URL);
+export const { received, receivedAt, route } = recorder;
 
 export const ok = (data: unknown): Response => HttpResponse.json({ code: 0, desc: '', data });
 
@@ -64,15 +34,5 @@ export function happyRoutes(): HttpHandler[] {
   ];
 }
 
-/** An msw server for this test file: unhandled requests fail the test; handlers reset after each test. */
-export function useMockOpenprovider(): SetupServer {
-  const server = setupServer();
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  beforeEach(() => server.use(...happyRoutes()));
-  afterEach(() => {
-    server.resetHandlers();
-    received.length = 0;
-  });
-  afterAll(() => server.close());
-  return server;
-}
+/** An msw server for this test file, answering `happyRoutes()` unless a test says otherwise. */
+export const useMockOpenprovider = (): SetupServer => recorder.useServer(happyRoutes);

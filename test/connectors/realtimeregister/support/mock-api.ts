@@ -1,5 +1,6 @@
-import { http, HttpResponse, type HttpHandler } from 'msw';
-import { type SetupServer, setupServer } from 'msw/node';
+import { HttpResponse, type HttpHandler } from 'msw';
+import type { SetupServer } from 'msw/node';
+import { mswRecorder } from '../../support/msw-recorder';
 import { realtimeregister } from '../../../../connectors/realtimeregister/connector';
 
 export const BASE_URL = 'https://api.realtimeregister.test/v2';
@@ -8,38 +9,9 @@ export const API_KEY = 'key-test';
 
 export const connector = (timeoutMs?: number) => realtimeregister.create({ baseUrl: BASE_URL, customer: CUSTOMER, apiKey: API_KEY, timeoutMs });
 
-export interface RecordedRequest {
-  method: string;
-  /** Relative to BASE_URL, without query, decoded. */
-  path: string;
-  search: URLSearchParams;
-  authorization: string | null;
-  body: string;
-}
-
 /** What the mocked Realtime Register received, in order; cleared after every test. */
-export const received: RecordedRequest[] = [];
-
-export const receivedAt = (method: string, pattern: RegExp): RecordedRequest[] =>
-  received.filter((request) => request.method === method && pattern.test(request.path));
-
-type Method = 'get' | 'post' | 'delete';
-
-/** Answers `reply(recorded)` for one route (msw path syntax, relative to BASE_URL), recording every request. */
-export function route(method: Method, path: string, reply: (request: RecordedRequest) => Response | Promise<Response>): HttpHandler {
-  return http[method](`${BASE_URL}${path}`, async ({ request }) => {
-    const url = new URL(request.url);
-    const recorded = {
-      method: request.method,
-      path: decodeURIComponent(url.pathname.slice(new URL(BASE_URL).pathname.length)),
-      search: url.searchParams,
-      authorization: request.headers.get('authorization'),
-      body: await request.text(),
-    };
-    received.push(recorded);
-    return reply(recorded);
-  });
-}
+const recorder = mswRecorder(BASE_URL);
+export const { received, receivedAt, route } = recorder;
 
 /** Realtime Register's error body; `message` and violation values carry what was sent, as the real API's can. */
 export const rtrError = (status: number, type: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response =>
@@ -60,15 +32,5 @@ export function happyRoutes(): HttpHandler[] {
   ];
 }
 
-/** An msw server for this test file: unhandled requests fail the test; handlers reset after each test. */
-export function useMockRealtimeRegister(): SetupServer {
-  const server = setupServer();
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  beforeEach(() => server.use(...happyRoutes()));
-  afterEach(() => {
-    server.resetHandlers();
-    received.length = 0;
-  });
-  afterAll(() => server.close());
-  return server;
-}
+/** An msw server for this test file, answering `happyRoutes()` unless a test says otherwise. */
+export const useMockRealtimeRegister = (): SetupServer => recorder.useServer(happyRoutes);
