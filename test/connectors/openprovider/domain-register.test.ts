@@ -1,24 +1,19 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { SupplierContractError, SupplierRejectedError, sha256Hex } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { customerTagOf, initialsOf } from '../../../connectors/openprovider/customers';
 import { splitDomain } from '../../../connectors/openprovider/operations/domain-register';
 import { splitPhone } from '../../../connectors/openprovider/phone';
-import { BASE_URL, ok, received, receivedAt, route, useMockOpenprovider } from './support/mock-api';
+import { BASE_URL, ok, received, receivedAt, route, sentJson, useMockOpenprovider } from './support/mock-api';
+import { agreedSchemaValidator } from '../support/agreed-schema';
 import { CANARY, registerPayload, recordingContext } from '../support/payloads';
 import { swaggerErrors } from './support/swagger';
 
 const server = useMockOpenprovider();
 const connector = () => openprovider.create({ baseUrl: BASE_URL, username: 'reseller-test', password: 'secret-test' });
-const sentJson = (method: string, routePath: string): unknown => JSON.parse(receivedAt(method, routePath)[0].body);
 
 describe('domain.register: what is sent', () => {
   it('uses a test payload the agreed schema accepts', () => {
-    const schema = JSON.parse(readFileSync(path.join(__dirname, '../../../schemas/openprovider/v1/domain.register.request.schema.json'), 'utf8'));
-    const validate = addFormats(new Ajv2020({ strict: false })).compile(schema);
+    const validate = agreedSchemaValidator('openprovider', 'domain.register');
     expect(validate(registerPayload({ registrant: { ...registerPayload().registrant, prefix: 'van der', companyName: 'Jansen BV' } }))).toBe(true);
   });
 

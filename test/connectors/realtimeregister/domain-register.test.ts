@@ -1,22 +1,17 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { HttpResponse } from 'msw';
 import { SupplierRejectedError, sha256Hex } from '../../../src/connector-kit';
 import { eppVoiceOf } from '../../../connectors/domain-register';
 import { contactHandleFor } from '../../../connectors/realtimeregister/contacts';
-import { API_KEY, CUSTOMER, connector, happyRoutes, received, receivedAt, route, rtrError, useMockRealtimeRegister } from './support/mock-api';
+import { API_KEY, CUSTOMER, connector, happyRoutes, received, receivedAt, route, rtrError, sentJson, useMockRealtimeRegister } from './support/mock-api';
+import { agreedSchemaValidator } from '../support/agreed-schema';
 import { CANARY, canariesIn, nextAttempt, registerPayload, recordingContext } from '../support/payloads';
 
 const server = useMockRealtimeRegister();
 const CONTACT_PATH = /^\/customers\/reseller-test\/contacts\/[^/]+$/;
-const sentJson = (method: string, pattern: RegExp): unknown => JSON.parse(receivedAt(method, pattern)[0].body);
 
 describe('domain.register: what is sent', () => {
   it('uses a test payload the agreed schema accepts', () => {
-    const schema = JSON.parse(readFileSync(path.join(__dirname, '../../../schemas/realtimeregister/v1/domain.register.request.schema.json'), 'utf8'));
-    const validate = addFormats(new Ajv2020({ strict: false })).compile(schema);
+    const validate = agreedSchemaValidator('realtimeregister', 'domain.register');
     expect(validate(registerPayload({ registrant: { ...registerPayload().registrant, prefix: 'van der', companyName: 'Jansen BV' } }))).toBe(true);
   });
 

@@ -39,6 +39,9 @@ export function mswRecorder(baseUrl: string) {
   const receivedAt = (method: string, path: string | RegExp): RecordedRequest[] =>
     received.filter((request) => request.method === method && (typeof path === 'string' ? request.path === path : path.test(request.path)));
 
+  /** The JSON body of the first request with `method` at `path`. */
+  const sentJson = (method: string, path: string | RegExp): unknown => JSON.parse(receivedAt(method, path)[0].body);
+
   /** An msw server for this test file: unhandled requests fail the test; `happyRoutes()` are fresh for every test. */
   function useServer(happyRoutes: () => HttpHandler[]): SetupServer {
     const server = setupServer();
@@ -52,5 +55,5 @@ export function mswRecorder(baseUrl: string) {
     return server;
   }
 
-  return { received, route, receivedAt, useServer };
+  return { received, route, receivedAt, sentJson, useServer };
 }

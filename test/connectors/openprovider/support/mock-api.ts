@@ -6,7 +6,7 @@ export const BASE_URL = 'https://api.openprovider.test/v1beta';
 
 /** What the mocked Openprovider received, in order; cleared after every test. */
 const recorder = mswRecorder(BASE_URL);
-export const { received, receivedAt, route } = recorder;
+export const { received, receivedAt, route, sentJson } = recorder;
 
 export const ok = (data: unknown): Response => HttpResponse.json({ code: 0, desc: '', data });
 

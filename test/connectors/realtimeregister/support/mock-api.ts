@@ -11,7 +11,7 @@ export const connector = (timeoutMs?: number) => realtimeregister.create({ baseU
 
 /** What the mocked Realtime Register received, in order; cleared after every test. */
 const recorder = mswRecorder(BASE_URL);
-export const { received, receivedAt, route } = recorder;
+export const { received, receivedAt, route, sentJson } = recorder;
 
 /** Realtime Register's error body; `message` and violation values carry what was sent, as the real API's can. */
 export const rtrError = (status: number, type: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response =>
