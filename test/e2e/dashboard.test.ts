@@ -1,6 +1,6 @@
-import { chromium, type Browser } from 'playwright-core';
-import { boardQueue, chromiumLaunch, watchedPage } from '../support/dashboard';
-import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
+import { boardQueue, watchedPage } from '../support/dashboard';
+import { browserFixture } from '../support/browser-fixture';
+import { api, registerBody, transferStatus } from '../support/gateway';
 import { uniqueName } from '../support/services';
 
 /**
@@ -8,18 +8,10 @@ import { uniqueName } from '../support/services';
  * rendering with the queue of the gateway's supplier, and not one console error, page error or CSP
  * violation on the way, from the login form to a failed job's error and back out.
  */
-let gateway: TestGateway;
-let browser: Browser;
-beforeAll(async () => {
-  gateway = await startTestGateway();
-  browser = await chromium.launch(chromiumLaunch);
-});
-afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
-});
+const fixture = browserFixture();
 
 test('log in through the form, see the supplier queue and a failed job, log out: no console error, page error or CSP violation', async () => {
+  const { gateway, browser } = fixture;
   const transferIds: string[] = [];
   for (const domain of [undefined, 'taken-example.nl']) {
     const answer = await api(gateway, 'POST', '/v1/transfers', { token: gateway.keys.provisioning, body: registerBody(undefined, domain), headers: { 'idempotency-key': uniqueName('browser-') } });

@@ -1,6 +1,6 @@
-import { chromium, type Browser } from 'playwright-core';
-import { chromiumLaunch, watchedPage } from '../support/dashboard';
-import { api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
+import { watchedPage } from '../support/dashboard';
+import { browserFixture } from '../support/browser-fixture';
+import { api, registerBody, transferStatus } from '../support/gateway';
 import { uniqueName } from '../support/services';
 
 /**
@@ -8,18 +8,10 @@ import { uniqueName } from '../support/services';
  * finding a subject, starting its erasure and watching the statement fill in through the page's own reloads,
  * with not one console error, page error or CSP violation on the way.
  */
-let gateway: TestGateway;
-let browser: Browser;
-beforeAll(async () => {
-  gateway = await startTestGateway();
-  browser = await chromium.launch(chromiumLaunch);
-});
-afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
-});
+const fixture = browserFixture();
 
 test('log in, find a subject, erase it and see the statement complete: no console error, page error or CSP violation', async () => {
+  const { gateway, browser } = fixture;
   const subject = uniqueName('cust-');
   const transfer = await api(gateway, 'POST', '/v1/transfers', { token: gateway.keys.provisioning, body: registerBody(subject), headers: { 'idempotency-key': uniqueName('browser-') } });
   expect(transfer.status).toBe(202);
