@@ -61,47 +61,6 @@ export function parseFault(value: unknown): SandboxFault {
   return fault as unknown as SandboxFault;
 }
 
-/** Faults waiting for requests, applied first-injected first. */
-export class FaultQueue {
-  /** A timed outage has `until` (epoch ms) instead of a count of requests. */
-  private waiting: Array<SandboxFault & { remaining: number; toSkip: number; until?: number }> = [];
-
-  inject(fault: SandboxFault): void {
-    const checked = parseFault(fault);
-    const until = checked.forMs === undefined ? undefined : Date.now() + checked.forMs;
-    this.waiting.push({ ...checked, remaining: checked.count ?? 1, toSkip: checked.skip ?? 0, until });
-  }
-
-  clear(): void {
-    this.waiting.length = 0;
-  }
-
-  /** Requests still to be hit by a fault: Infinity while an outage lasts. */
-  pending(): number {
-    this.dropEndedOutages();
-    return this.waiting.reduce((sum, fault) => sum + (fault.until === undefined ? fault.remaining : Infinity), 0);
-  }
-
-  /** The fault for this request, used up by it; undefined when none matches, or the match lets it pass. */
-  take(method: string, path: string): SandboxFault | undefined {
-    this.dropEndedOutages();
-    const index = this.waiting.findIndex(
-      (fault) => (fault.path === undefined || [fault.path].flat().includes(path)) && (fault.method === undefined || fault.method === method),
-    );
-    if (index === -1) return undefined;
-    const fault = this.waiting[index];
-    if (fault.until !== undefined) return fault;
-    if (fault.toSkip > 0) {
-      fault.toSkip -= 1;
-      return undefined;
-    }
-    fault.remaining -= 1;
-    if (fault.remaining === 0) this.waiting.splice(index, 1);
-    return fault;
-  }
-
-  private dropEndedOutages(): void {
-    const now = Date.now();
-    this.waiting = this.waiting.filter((fault) => fault.until === undefined || fault.until > now);
-  }
-}
+/** Whether `fault` may apply to a request with this method and path. */
+export const faultMatches = (fault: SandboxFault, { method, path }: { method: string; path: string }): boolean =>
+  (fault.path === undefined || [fault.path].flat().includes(path)) && (fault.method === undefined || fault.method === method);

@@ -3,7 +3,8 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SandboxAnswer, type SandboxServerOptions, controlRoute, readBody, serveSandbox, writeAnswer } from '../sandbox-http';
 import { SANDBOX_CODES, SandboxApi, type SandboxCustomer, type SandboxDomain, errorAnswer } from './sandbox-api';
-import { FaultQueue, type SandboxFault, parseFault } from './sandbox-faults';
+import { FaultQueue } from '../sandbox-faults';
+import { type SandboxFault, faultMatches, parseFault } from './sandbox-faults';
 
 export type { SandboxCustomer, SandboxDomain } from './sandbox-api';
 export type { SandboxFault } from './sandbox-faults';
@@ -58,7 +59,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
   const username = options.username ?? 'sandbox-reseller';
   const password = options.password ?? randomBytes(12).toString('hex');
   const api = new SandboxApi({ username, password });
-  const faults = new FaultQueue();
+  const faults = new FaultQueue(faultMatches);
   const received: SandboxRequest[] = [];
   let latencyMs = options.latencyMs ?? 0;
 
@@ -84,7 +85,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     };
     const bodyText = (await readBody(req)).toString('utf8');
     if (latencyMs > 0) await sleep(latencyMs);
-    const fault = faults.take(method, path);
+    const fault = faults.take({ method, path });
     if (fault?.kind === 'delay') await sleep(fault.delayMs ?? 0);
     if (fault?.kind === 'rate_limit') {
       const answer = errorAnswer(429, SANDBOX_CODES.invalidRequest, 'Too many requests');
@@ -126,7 +127,7 @@ export async function startOpenproviderSandbox(options: OpenproviderSandboxOptio
     controlUrl: served.controlUrl,
     username,
     password,
-    faults: { inject: (fault) => faults.inject(fault), clear: () => faults.clear(), pending: () => faults.pending() },
+    faults: { inject: (fault) => faults.inject(parseFault(fault)), clear: () => faults.clear(), pending: () => faults.pending() },
     setLatency,
     expireTokens: () => api.expireTokens(),
     domains: () => api.domains(),

@@ -12,27 +12,3 @@ export type SandboxFault =
   | { kind: 'drop_response'; skip?: number }
   | { kind: 'delay'; delayMs: number; skip?: number };
 
-/** Faults in the order injected; each applies once, to the data request its `skip` points at. */
-export class FaultQueue {
-  private queue: Array<{ fault: SandboxFault; skipLeft: number }> = [];
-
-  inject(fault: SandboxFault): void {
-    this.queue.push({ fault, skipLeft: fault.skip ?? 0 });
-  }
-
-  clear(): void {
-    this.queue = [];
-  }
-
-  /** The fault for the data request arriving now, if any; counts it against the first fault's `skip`. */
-  next(): SandboxFault | undefined {
-    const first = this.queue[0];
-    if (!first) return undefined;
-    if (first.skipLeft > 0) {
-      first.skipLeft -= 1;
-      return undefined;
-    }
-    this.queue.shift();
-    return first.fault;
-  }
-}

@@ -1,6 +1,7 @@
 import type { Connection, SFTPWrapper } from 'ssh2';
 import { utils } from 'ssh2';
-import type { FaultQueue } from './sandbox-faults';
+import type { FaultQueue } from '../sandbox-faults';
+import type { SandboxFault } from './sandbox-faults';
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
 
@@ -17,7 +18,7 @@ export interface IntakeDirectory {
   files: Map<string, Buffer>;
   /** A write past this many bytes is refused: SSH_FX_PERMISSION_DENIED, the intake's size limit. */
   maxFileBytes: number;
-  faults: FaultQueue;
+  faults: FaultQueue<SandboxFault>;
   requests: SftpRequest[];
 }
 
@@ -45,7 +46,7 @@ export function serveIntake(sftp: SFTPWrapper, connection: Connection, intake: I
    */
   const handleRequest = (reqId: number, request: SftpRequest, act: () => () => void) => {
     intake.requests.push(request);
-    const fault = isDeliveryFile(request.name) ? intake.faults.next() : undefined;
+    const fault = isDeliveryFile(request.name) ? intake.faults.take() : undefined;
     if (fault?.kind === 'rate_limit') return sftp.status(reqId, STATUS_CODE.FAILURE, `busy, retry after ${fault.retryAfterSeconds} s`);
     if (fault?.kind === 'server_error') return sftp.status(reqId, STATUS_CODE.FAILURE, 'internal failure');
     const reply = act();

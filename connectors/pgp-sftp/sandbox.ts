@@ -6,7 +6,8 @@ import path from 'node:path';
 import { decrypt, generateKey, readKey, readMessage, readPrivateKey } from 'openpgp';
 import { type AuthContext, type Connection, Server, utils } from 'ssh2';
 import type { PgpSftpConfig } from './connector';
-import { FaultQueue } from './sandbox-faults';
+import { FaultQueue } from '../sandbox-faults';
+import type { SandboxFault } from './sandbox-faults';
 import { type IntakeDirectory, type SftpRequest, isDeliveryFile, serveIntake } from './sandbox-sftp';
 
 export type { SandboxFault } from './sandbox-faults';
@@ -42,7 +43,7 @@ export interface PgpSftpSandbox {
   signingKeyPassphrase: string;
   /** A config that reaches this sandbox, with the password. */
   config: PgpSftpConfig;
-  faults: { inject: FaultQueue['inject']; clear: FaultQueue['clear'] };
+  faults: { inject(fault: SandboxFault): void; clear(): void };
   /** Names of every file holding a subject's data: delivery files under their final or temporary names. */
   deliveryFiles(): string[];
   /** Every file in the directory, erasure requests included. */
@@ -110,7 +111,7 @@ export async function startPgpSftpSandbox(options: PgpSftpSandboxOptions = {}): 
     path: DIRECTORY,
     files: new Map(),
     maxFileBytes: options.maxFileBytes ?? 1024 * 1024,
-    faults: new FaultQueue(),
+    faults: new FaultQueue<SandboxFault>(),
     requests: [],
   };
   const connections = new Set<Connection>();

@@ -46,35 +46,5 @@ export function parseFault(value: unknown): SandboxFault {
   return fault as unknown as SandboxFault;
 }
 
-/** Faults waiting for requests, applied first-injected first. */
-export class FaultQueue {
-  private readonly waiting: Array<SandboxFault & { remaining: number; toSkip: number }> = [];
-
-  inject(fault: SandboxFault): void {
-    const checked = parseFault(fault);
-    this.waiting.push({ ...checked, remaining: checked.count ?? 1, toSkip: checked.skip ?? 0 });
-  }
-
-  clear(): void {
-    this.waiting.length = 0;
-  }
-
-  /** Requests still to be hit by a fault. */
-  pending(): number {
-    return this.waiting.reduce((sum, fault) => sum + fault.remaining, 0);
-  }
-
-  /** The fault for a request to `route`, used up by it; undefined when none matches, or the match lets it pass. */
-  take(route: string): SandboxFault | undefined {
-    const index = this.waiting.findIndex((fault) => fault.routes === undefined || fault.routes.includes(route));
-    if (index === -1) return undefined;
-    const fault = this.waiting[index];
-    if (fault.toSkip > 0) {
-      fault.toSkip -= 1;
-      return undefined;
-    }
-    fault.remaining -= 1;
-    if (fault.remaining === 0) this.waiting.splice(index, 1);
-    return fault;
-  }
-}
+/** Whether `fault` may apply to a request to `route`. */
+export const faultMatches = (fault: SandboxFault, route: string): boolean => fault.routes === undefined || fault.routes.includes(route);

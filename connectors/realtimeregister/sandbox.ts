@@ -3,7 +3,8 @@ import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SandboxServerOptions, controlRoute, readBody, serveSandbox, writeAnswer } from '../sandbox-http';
 import { SandboxApi, type SandboxContact, type SandboxDomain, errorAnswer, routeOf } from './sandbox-api';
-import { FaultQueue, type SandboxFault, parseFault } from './sandbox-faults';
+import { FaultQueue } from '../sandbox-faults';
+import { type SandboxFault, faultMatches, parseFault } from './sandbox-faults';
 
 export type { SandboxContact, SandboxDomain } from './sandbox-api';
 export type { SandboxFault } from './sandbox-faults';
@@ -41,7 +42,7 @@ export async function startRealtimeRegisterSandbox(options: RealtimeRegisterSand
   const customer = options.customer ?? 'sandbox-reseller';
   const apiKey = options.apiKey ?? randomBytes(16).toString('hex');
   const api = new SandboxApi({ customer, apiKey });
-  const faults = new FaultQueue();
+  const faults = new FaultQueue(faultMatches);
   const counts: Record<string, number> = {};
   const state = () => ({ contacts: api.contactList(), domains: api.domainList(), requests: { ...counts } });
 
@@ -83,7 +84,7 @@ export async function startRealtimeRegisterSandbox(options: RealtimeRegisterSand
     controlUrl: served.controlUrl,
     customer,
     apiKey,
-    faults: { inject: (fault) => faults.inject(fault), clear: () => faults.clear(), pending: () => faults.pending() },
+    faults: { inject: (fault) => faults.inject(parseFault(fault)), clear: () => faults.clear(), pending: () => faults.pending() },
     contacts: () => api.contactList(),
     domains: () => api.domainList(),
     requests: () => ({ ...counts }),

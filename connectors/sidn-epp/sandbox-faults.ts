@@ -12,27 +12,3 @@ export type SandboxFault =
   | { kind: 'drop_response'; skip?: number }
   | { kind: 'delay'; delayMs: number; skip?: number };
 
-/** Faults waiting for data commands, first injected first; each applies once. */
-export class FaultQueue {
-  private waiting: Array<SandboxFault & { toSkip: number }> = [];
-
-  inject(fault: SandboxFault): void {
-    this.waiting.push({ ...fault, toSkip: fault.skip ?? 0 });
-  }
-
-  clear(): void {
-    this.waiting = [];
-  }
-
-  /** The fault for this data command, used up by it; undefined when none waits, or the first lets it pass. */
-  take(): SandboxFault | undefined {
-    const [first] = this.waiting;
-    if (first === undefined) return undefined;
-    if (first.toSkip > 0) {
-      first.toSkip -= 1;
-      return undefined;
-    }
-    this.waiting.shift();
-    return first;
-  }
-}

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import { FrameDecoder, encodeFrame } from './framing';
-import { type SandboxFault, FaultQueue } from './sandbox-faults';
+import { FaultQueue } from '../sandbox-faults';
+import type { SandboxFault } from './sandbox-faults';
 import { type CommandAnswer, type ObjectType, SandboxRegistry } from './sandbox-registry';
 import { makeSandboxCredentials } from './sandbox-tls';
 import { xsdErrorsOf } from './xsd-validator';
@@ -69,7 +70,7 @@ export async function startSidnSandbox(options: SidnSandboxOptions = {}): Promis
   const password = options.password ?? randomBytes(8).toString('hex');
   const credentials = makeSandboxCredentials('SIDN EPP sandbox CA');
   const registry = new SandboxRegistry();
-  const faults = new FaultQueue();
+  const faults = new FaultQueue<SandboxFault>();
   const sockets = new Set<Socket>();
   let logins = 0;
   let svTRID = 0;
