@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import tls from 'node:tls';
 import { FrameDecoder, encodeFrame } from './framing';
 import { FaultQueue } from '../sandbox-faults';
+import { makeThrowawayCa } from '../sandbox-tls';
 import type { SandboxFault } from './sandbox-faults';
 import { type CommandAnswer, type ObjectType, SandboxRegistry } from './sandbox-registry';
-import { makeSandboxCredentials } from './sandbox-tls';
 import { xsdErrorsOf } from './xsd-validator';
 import { NS, buildEpp, child, parseEpp, soleElement, textOf } from './xml';
 
@@ -68,7 +70,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startSidnSandbox(options: SidnSandboxOptions = {}): Promise<SidnSandbox> {
   const clientId = options.clientId ?? 'sandbox-rar';
   const password = options.password ?? randomBytes(8).toString('hex');
-  const credentials = makeSandboxCredentials('SIDN EPP sandbox CA');
+  const credentialsDir = mkdtempSync(path.join(os.tmpdir(), 'sidn-epp-sandbox-'));
+  const credentials = makeThrowawayCa(credentialsDir, 'SIDN EPP sandbox CA');
   const registry = new SandboxRegistry();
   const faults = new FaultQueue<SandboxFault>();
   const sockets = new Set<Socket>();
@@ -189,7 +192,7 @@ export async function startSidnSandbox(options: SidnSandboxOptions = {}): Promis
       new Promise<void>((resolve) => {
         sockets.forEach((socket) => socket.destroy());
         server.close(() => {
-          credentials.remove();
+          rmSync(credentialsDir, { recursive: true, force: true });
           resolve();
         });
       }),

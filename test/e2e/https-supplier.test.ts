@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createChildGatewayFixture, type ChildGateway, type ChildGatewayFixture } from '../support/child-gateway';
 import { api, registerBody } from '../support/gateway';
 import { uniqueName, waitFor } from '../support/services';
-import { makeThrowawayCa } from '../support/tls';
+import { makeThrowawayCa } from '../../connectors/sandbox-tls';
 
 /**
  * "Pointing SGW_SUPPLIERS_FILE at a real Openprovider-compatible endpoint works without code changes":

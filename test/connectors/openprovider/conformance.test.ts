@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type ConformanceFault, describeConnectorConformance } from '../conformance/suite';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
-import { makeThrowawayCa } from '../../support/tls';
+import { makeThrowawayCa } from '../../../connectors/sandbox-tls';
 import { registerPayload } from '../support/payloads';
 
 /** A loopback port that was free a moment ago and has nothing listening now. */

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { SupplierUntrustedTlsError } from '../../../src/connector-kit';
 import { openprovider } from '../../../connectors/openprovider/connector';
 import { type OpenproviderSandbox, startOpenproviderSandbox } from '../../../connectors/openprovider/sandbox';
-import { makeThrowawayCa } from '../../support/tls';
+import { makeThrowawayCa } from '../../../connectors/sandbox-tls';
 import { recordingContext, registerPayload } from '../support/payloads';
 
 const repoRoot = path.resolve(__dirname, '../../..');

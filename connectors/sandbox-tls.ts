@@ -1,22 +1,20 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export interface SandboxCredentials {
-  /** The sandbox's own CA: the client trusts it through `caFile`. */
+export interface ThrowawayCa {
+  /** The CA's certificate: a client trusts the server through it. */
   caFile: string;
+  /** The server's key and certificate, for 127.0.0.1 and localhost. */
   key: Buffer;
   cert: Buffer;
-  /** A client certificate the same CA signed, for a sandbox that requires one. */
+  /** A client certificate the same CA signed, for a server that requires one. */
   clientCertFile: string;
   clientKeyFile: string;
-  remove(): void;
 }
 
-/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with the openssl CLI in a temp dir. */
-export function makeSandboxCredentials(caName: string): SandboxCredentials {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sidn-epp-sandbox-'));
+/** A throwaway CA, valid two days, with a server and a client certificate it signed, made in `dir` with the openssl CLI. */
+export function makeThrowawayCa(dir: string, caName: string): ThrowawayCa {
   const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
   const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   const sign = (name: string, extensions: string) => {
@@ -34,6 +32,5 @@ export function makeSandboxCredentials(caName: string): SandboxCredentials {
     cert: readFileSync(file('server.crt')),
     clientCertFile: file('client.crt'),
     clientKeyFile: file('client.key'),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
