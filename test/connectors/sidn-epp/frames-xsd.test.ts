@@ -28,21 +28,17 @@ test('every frame of a recorded session, both ways, validates against the EPP sc
     }
     expect(frames.some((frame) => frame.xml.includes('<hello/>'))).toBe(true);
     expect(frames.filter((frame) => frame.direction === 'sent' && frame.xml.includes('<greeting>')).length).toBeGreaterThanOrEqual(2);
-    const invalid = [];
-    for (const frame of frames) {
-      const errors = await xsdErrorsOf(frame.xml);
-      if (errors.length > 0) invalid.push({ ...frame, errors });
-    }
-    expect(invalid).toEqual([]);
+    expect(await xsdErrorsOf(...frames.map((frame) => frame.xml))).toEqual([]);
   } finally {
     await sandbox.close();
   }
-});
+}, 60_000); // the sandbox validates each frame it receives in a fresh xmllint-wasm worker: slow on a loaded machine
 
 test('the validator does refuse what the schemas do not allow', async () => {
   const valid = '<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><hello/></epp>';
   expect(await xsdErrorsOf(valid)).toEqual([]);
   expect(await xsdErrorsOf(valid.replace('<hello/>', '<goodbye/>'))).not.toEqual([]);
+  expect((await xsdErrorsOf(valid, valid.replace('<hello/>', '<goodbye/>'), valid)).join('\n')).toMatch(/^frame-1\.xml:/);
   const legalForm = (form: string) =>
     '<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><create><contact:create xmlns:contact="urn:ietf:params:xml:ns:contact-1.0">' +
     '<contact:id>SGW1</contact:id><contact:postalInfo type="loc"><contact:name>n</contact:name><contact:addr><contact:city>c</contact:city><contact:cc>NL</contact:cc></contact:addr></contact:postalInfo>' +
