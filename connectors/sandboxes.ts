@@ -12,50 +12,31 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
+/** The supplier entry for a sandbox: `id` served by `connector` with `config`, the default queue policy. */
+function running(id: string, connector: string, config: SupplierConfig['config'], url: string, sandbox: { close(): Promise<void> }): RunningSandbox {
+  return { supplier: { id, connector, config, queue: defaultQueuePolicy }, url, close: () => sandbox.close() };
+}
+
 /** Simulators `npm start` runs in-process when no suppliers file is given: one per bundled connector. */
 const sandboxes: Record<string, () => Promise<RunningSandbox>> = {
   openprovider: async () => {
     const sandbox = await startOpenproviderSandbox();
-    return {
-      supplier: {
-        id: 'openprovider',
-        connector: 'openprovider',
-        config: { baseUrl: sandbox.url, username: sandbox.username, password: sandbox.password },
-        queue: defaultQueuePolicy,
-      },
-      url: sandbox.url,
-      close: () => sandbox.close(),
-    };
+    const { url, username, password } = sandbox;
+    return running('openprovider', 'openprovider', { baseUrl: url, username, password }, url, sandbox);
   },
   realtimeregister: async () => {
     const sandbox = await startRealtimeRegisterSandbox();
-    return {
-      supplier: {
-        id: 'realtimeregister',
-        connector: 'realtimeregister',
-        config: { baseUrl: sandbox.url, customer: sandbox.customer, apiKey: sandbox.apiKey },
-        queue: defaultQueuePolicy,
-      },
-      url: sandbox.url,
-      close: () => sandbox.close(),
-    };
+    const { url, customer, apiKey } = sandbox;
+    return running('realtimeregister', 'realtimeregister', { baseUrl: url, customer, apiKey }, url, sandbox);
   },
   'debt-collector': async () => {
     const sandbox = await startPgpSftpSandbox();
-    return {
-      supplier: { id: 'debt-collector', connector: 'pgp-sftp', config: { ...sandbox.config }, queue: defaultQueuePolicy },
-      url: sandbox.url,
-      close: () => sandbox.close(),
-    };
+    return running('debt-collector', 'pgp-sftp', { ...sandbox.config }, sandbox.url, sandbox);
   },
   sidn: async () => {
     const sandbox = await startSidnSandbox();
     const { host, port, clientId, password, caFile } = sandbox;
-    return {
-      supplier: { id: 'sidn', connector: 'sidn-epp', config: { host, port, clientId, password, caFile }, queue: defaultQueuePolicy },
-      url: `epp+tls://${host}:${port}`,
-      close: () => sandbox.close(),
-    };
+    return running('sidn', 'sidn-epp', { host, port, clientId, password, caFile }, `epp+tls://${host}:${port}`, sandbox);
   },
 };
 

@@ -106,6 +106,9 @@ export class DeliveryWorkers {
         if (!isRedisConnectionError(error)) this.deps.log.error('worker error', { supplier: supplier.id, error });
       });
       this.workers.push(worker);
+      // A breaker state a stopped worker left published (open, or half-open with no probe coming) is not this
+      // worker's: its breaker starts closed, and says so.
+      this.publishBreaker(connection, supplier.id, 'closed');
     }
     this.sweep.start();
   }
@@ -271,9 +274,14 @@ export class DeliveryWorkers {
 
   /** One line per change, and the state published for the API; a change made while Redis is away is published once it is back. */
   private breakerChanged(redis: IORedis, supplier: string, state: BreakerState, halfOpenAt?: Date): void {
-    const { log, queuePrefix } = this.deps;
+    const { log } = this.deps;
     const retryInMs = halfOpenAt && halfOpenAt.getTime() - Date.now();
     log[state === 'closed' ? 'info' : 'warn']('supplier breaker changed', { supplier, breaker: state, retryInMs });
+    this.publishBreaker(redis, supplier, state, halfOpenAt);
+  }
+
+  private publishBreaker(redis: IORedis, supplier: string, state: BreakerState, halfOpenAt?: Date): void {
+    const { log, queuePrefix } = this.deps;
     publishBreakerState(redis, queuePrefix, supplier, state, halfOpenAt).catch((error: unknown) => log.warn('could not publish the supplier breaker state', { supplier, error }));
   }
 

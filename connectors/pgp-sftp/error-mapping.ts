@@ -60,7 +60,3 @@ export function connectFailure(error: SftpError, hostKeyRefused: boolean): Conne
   }
   return transportFailure(typeof error.code === 'string' ? error.code : undefined, 'the SFTP server', false);
 }
-
-export function abortedError(mayHaveLanded: boolean): SupplierUnavailableError {
-  return new SupplierUnavailableError('aborted', 'the SFTP transfer was aborted', mayHaveLanded);
-}

@@ -1,8 +1,8 @@
 import canonicalize from 'canonicalize';
 import type { DeliveryContext, DeliveryResult, ErasureContext, Logger, RecordErasure, SubjectRecord } from '../../src/connector-kit';
-import { SupplierContractError, sha256Hex } from '../../src/connector-kit';
+import { SupplierContractError, sha256Hex, unlessAborted } from '../../src/connector-kit';
 import type { OpenPgpSealer } from './openpgp-sealer';
-import { type SftpSession, unlessAborted } from './sftp-session';
+import type { SftpSession } from './sftp-session';
 
 /** Where and how files go to the supplier: the SFTP session, the directory and the OpenPGP keys. */
 export interface FileDrop {

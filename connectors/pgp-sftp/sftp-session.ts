@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Client, type SFTPWrapper } from 'ssh2';
-import { SupplierUnavailableError } from '../../src/connector-kit';
-import { abortedError, connectFailure, isNoSuchFile, statusFailure } from './error-mapping';
+import { SupplierUnavailableError, abortedError, unlessAborted } from '../../src/connector-kit';
+import { connectFailure, isNoSuchFile, statusFailure } from './error-mapping';
 
 export interface SftpTarget {
   host: string;
@@ -156,18 +156,4 @@ export class SftpSession {
     const digest = createHash('sha256').update(hostKey).digest();
     return digest.length === this.pinnedHostKey.length && timingSafeEqual(digest, this.pinnedHostKey);
   }
-}
-
-/**
- * Waits for `shared` (work other calls may wait on too, such as the connection, or work with no effect at the
- * supplier, such as sealing a file) unless `signal` aborts first: then the caller stops at once, nothing sent.
- */
-export function unlessAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return shared;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortedError(false));
-    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

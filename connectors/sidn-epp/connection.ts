@@ -1,5 +1,5 @@
 import tls from 'node:tls';
-import { type ConnectorError, SupplierContractError, SupplierUnavailableError, transportFailure } from '../../src/connector-kit';
+import { type ConnectorError, SupplierContractError, SupplierUnavailableError, abortedError, transportFailure } from '../../src/connector-kit';
 import { FrameDecoder, FrameTooLargeError, encodeFrame } from './framing';
 
 export interface Exchange {
@@ -8,9 +8,6 @@ export interface Exchange {
   /** The frame may change state at SIDN: losing its answer leaves the outcome unknown. */
   mayHaveLanded: boolean;
 }
-
-export const abortedError = (mayHaveLanded: boolean) =>
-  new SupplierUnavailableError('aborted', 'the SIDN command was aborted', mayHaveLanded);
 
 /**
  * One TLS connection speaking EPP frames, one exchange at a time (EPP is request/response). Any failure of an

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type tls from 'node:tls';
-import { type Logger, SupplierContractError, SupplierRejectedError } from '../../src/connector-kit';
-import { EppConnection, abortedError } from './connection';
+import { type Logger, SupplierContractError, SupplierRejectedError, abortedError } from '../../src/connector-kit';
+import { EppConnection } from './connection';
 import { helloFrame, loginFrame, logoutFrame } from './commands';
 import { EPP, closesSession, failureForResult, isSuccess } from './result-codes';
 import { type XmlNode, child, parseEpp, textOf } from './xml';

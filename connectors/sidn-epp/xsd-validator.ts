@@ -15,12 +15,14 @@ function loadSchemas() {
 }
 
 /**
- * The XSD errors of one EPP frame against `xsd/index.xsd` (RFC 5730–5733 and SIDN's extension); empty when it
- * is valid. xmllint-wasm is a development dependency, loaded only when a sandbox or a test validates.
+ * The XSD errors of EPP frames against `xsd/index.xsd` (RFC 5730–5733 and SIDN's extension), each naming its
+ * frame (`frame-<n>.xml`, numbered from 0); empty when all are valid. One run of xmllint validates them all.
+ * xmllint-wasm is a development dependency, loaded only when a sandbox or a test validates.
  */
-export async function xsdErrorsOf(xml: string): Promise<string[]> {
+export async function xsdErrorsOf(...frames: string[]): Promise<string[]> {
   const { validateXML } = await import('xmllint-wasm');
   const [index, ...imported] = loadSchemas();
-  const result = await validateXML({ xml: { fileName: 'frame.xml', contents: xml }, schema: index, preload: imported });
-  return result.errors.map((error) => error.message);
+  const xml = frames.map((contents, n) => ({ fileName: `frame-${n}.xml`, contents }));
+  const result = await validateXML({ xml, schema: index, preload: imported });
+  return result.errors.map((error) => `${error.loc?.fileName ?? 'frames'}: ${error.message}`);
 }

@@ -1,3 +1,4 @@
+import { publishBreakerState } from '../../src/queue/breaker-state';
 import { canary, api, registerBody, startTestGateway, transferStatus, type TestGateway } from '../support/gateway';
 import { sql, uniqueName, waitFor } from '../support/services';
 import { sharesOfTransfer } from '../support/shares';
@@ -274,6 +275,17 @@ describe('suppliers', () => {
         },
       ],
     });
+  });
+
+  test('a breaker a stopped worker left open is shown closed once a worker starts: its own breaker starts closed', async () => {
+    const queuePrefix = uniqueName('sgwtest');
+    await publishBreakerState(gateway.redis, queuePrefix, 'openprovider', 'open', new Date(Date.now() + 60_000));
+    const restarted = await startTestGateway({ env: { queuePrefix } });
+    try {
+      await waitFor(async () => (await api(restarted, 'GET', '/v1/suppliers', { token: restarted.keys.ops })).json.items[0].breaker === 'closed', 'the breaker shown closed');
+    } finally {
+      await restarted.close();
+    }
   });
 
   test('pause holds the supplier\'s deliveries while intake goes on queuing; resume delivers them', async () => {

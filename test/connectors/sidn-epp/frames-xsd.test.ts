@@ -2,6 +2,7 @@ import { sidnEpp } from '../../../connectors/sidn-epp/connector';
 import { xsdErrorsOf } from '../../../connectors/sidn-epp/xsd-validator';
 import { commandsIn, recordedSandbox } from './support/sandbox';
 import { recordingContext, registerPayload } from '../support/payloads';
+import { waitFor } from '../../support/services';
 
 test('every frame of a recorded session, both ways, validates against the EPP schemas and SIDN extension in xsd/', async () => {
   const { sandbox, frames, config } = await recordedSandbox();
@@ -18,31 +19,26 @@ test('every frame of a recorded session, both ways, validates against the EPP sc
       { signal: new AbortController().signal, erasureId: 'erasure-1', log: delivered.log },
     );
     await connector.discard('domain.register', recordingContext({ state: { contactProposedId: 'SGWNOSUCHCONTAC' } }));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // a keep-alive hello
+    await waitFor(async () => frames.some((frame) => frame.xml.includes('<hello/>')), 'a keep-alive hello', 10_000, 50);
     await connector.close?.();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(async () => commandsIn(frames).some(({ command }) => command === 'logout'), 'the logout', 10_000, 50);
 
     const commands = new Set(commandsIn(frames).map(({ command }) => command));
     for (const command of ['login', 'logout', 'domain:check', 'domain:create', 'domain:info', 'contact:create', 'contact:info', 'contact:delete', 'host:check', 'host:create']) {
       expect(commands).toContain(command);
     }
-    expect(frames.some((frame) => frame.xml.includes('<hello/>'))).toBe(true);
     expect(frames.filter((frame) => frame.direction === 'sent' && frame.xml.includes('<greeting>')).length).toBeGreaterThanOrEqual(2);
-    const invalid = [];
-    for (const frame of frames) {
-      const errors = await xsdErrorsOf(frame.xml);
-      if (errors.length > 0) invalid.push({ ...frame, errors });
-    }
-    expect(invalid).toEqual([]);
+    expect(await xsdErrorsOf(...frames.map((frame) => frame.xml))).toEqual([]);
   } finally {
     await sandbox.close();
   }
-});
+}, 60_000); // the sandbox validates each frame it receives in a fresh xmllint-wasm worker: slow on a loaded machine
 
 test('the validator does refuse what the schemas do not allow', async () => {
   const valid = '<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><hello/></epp>';
   expect(await xsdErrorsOf(valid)).toEqual([]);
   expect(await xsdErrorsOf(valid.replace('<hello/>', '<goodbye/>'))).not.toEqual([]);
+  expect((await xsdErrorsOf(valid, valid.replace('<hello/>', '<goodbye/>'), valid)).join('\n')).toMatch(/^frame-1\.xml:/);
   const legalForm = (form: string) =>
     '<?xml version="1.0" encoding="UTF-8"?><epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><create><contact:create xmlns:contact="urn:ietf:params:xml:ns:contact-1.0">' +
     '<contact:id>SGW1</contact:id><contact:postalInfo type="loc"><contact:name>n</contact:name><contact:addr><contact:city>c</contact:city><contact:cc>NL</contact:cc></contact:addr></contact:postalInfo>' +

@@ -4,6 +4,7 @@ import { sidnEpp } from '../../../connectors/sidn-epp/connector';
 import type { SidnSandbox } from '../../../connectors/sidn-epp/sandbox';
 import { type RecordedFrame, commandsIn, recordedSandbox } from './support/sandbox';
 import { recordingContext, registerPayload } from '../support/payloads';
+import { waitFor } from '../../support/services';
 import type { SidnEppConfig } from '../../../connectors/sidn-epp/connector';
 
 const REGISTER = 'domain.register';
@@ -44,9 +45,8 @@ test('every command of a delivery carries the transfer id as clTRID; the session
 test('an idle session sends <hello> on the keep-alive timer and stays logged in', async () => {
   const connector = open({ keepAliveMs: 150 });
   await connector.check();
-  await sleep(700);
-  const hellos = frames.filter((frame) => frame.direction === 'received' && frame.xml.includes('<hello/>'));
-  expect(hellos.length).toBeGreaterThanOrEqual(2);
+  const hellos = () => frames.filter((frame) => frame.direction === 'received' && frame.xml.includes('<hello/>')).length;
+  await waitFor(async () => hellos() >= 2, 'two keep-alive hellos', 10_000, 50);
   expect(commandsIn(frames).map(({ command }) => command)).toEqual(['login']);
 });
 
@@ -95,6 +95,6 @@ test('close() logs out', async () => {
   const connector = sidnEpp.create(config);
   await connector.check();
   await connector.close?.();
-  await sleep(100);
+  await waitFor(async () => commandsIn(frames).length === 2, 'the logout', 10_000, 50);
   expect(commandsIn(frames).map(({ command }) => command)).toEqual(['login', 'logout']);
 });
