@@ -29,9 +29,9 @@ export interface HttpAnswer {
 }
 
 export interface JsonHttpClientOptions {
-  /** The supplier as error messages name it, e.g. `Realtime Register`. */
+  /** The supplier as error messages name it, e.g. `Example Registry`. */
   supplier: string;
-  /** The connector id that starts each log message, e.g. `realtimeregister`. */
+  /** The connector id that starts each log message, e.g. `exampleregistry`. */
   connectorId: string;
   baseUrl: string;
   timeoutMs: number;
