@@ -74,6 +74,18 @@ describe('pgp-sftp connector against its sandbox', () => {
     expect(JSON.stringify(received?.document)).not.toContain('1970-01-01');
   });
 
+  it('the agreed schema takes an IBAN only with its country\'s length and valid check digits', () => {
+    const withIban = (iban: string) => {
+      const payload = debtCollectPayload();
+      return minimise(debtCollect.validate, { ...payload, debtor: { ...payload.debtor, iban } }, '/data').errors.map((error) => error.pointer);
+    };
+    for (const valid of ['NL91ABNA0417164300', 'DE89370400440532013000', 'BE68539007547034']) expect(withIban(valid)).toEqual([]);
+    // A check-digit typo, a digit too few for NL, an unknown country, spaces, lower case, absurd length.
+    for (const invalid of ['NL92ABNA0417164300', 'NL91ABNA041716430', 'XX91ABNA0417164300', 'NL91 ABNA 0417 1643 00', 'nl91abna0417164300', `NL91${'1'.repeat(300)}`]) {
+      expect(withIban(invalid)).toEqual(['/data/debtor/iban']);
+    }
+  });
+
   it('the test payloads are ones the agreed schema accepts unchanged', () => {
     for (const payload of [debtCollectPayload(), debtCollectPayload({ invoices: 200 })]) {
       expect(minimise(debtCollect.validate, payload, '/data')).toEqual({ payload, withheld: [], errors: [] });

@@ -1,3 +1,4 @@
+import { composeIBAN } from 'ibantools';
 import type { DebtCollectPayload } from '../../../../connectors/pgp-sftp/operations/debt-collect';
 
 let sequence = 0;
@@ -14,7 +15,7 @@ export function debtCollectPayload(options: { invoices?: number } = {}): DebtCol
       email: `jan.jansen.${unique}@example.nl`,
       phone: `+3120${digits.slice(-7)}`,
       address: { street: `Voorbeeldstraat${unique}`, number: '1', postalCode: '1011AB', city: 'Amsterdam', country: 'NL' },
-      iban: `NL91ABNA${digits}`,
+      iban: composeIBAN({ countryCode: 'NL', bban: `ABNA${digits}` })!,
     },
     invoices: Array.from({ length: options.invoices ?? 2 }, (_, index) => ({
       number: `INV-${unique}-${index + 1}`,
