@@ -86,6 +86,16 @@ describe('pgp-sftp connector against its sandbox', () => {
     }
   });
 
+  it('the agreed schema takes an amount due above zero, with at most two decimals', () => {
+    const withAmount = (amount: string) => {
+      const payload = debtCollectPayload();
+      const invoices = [{ ...payload.invoices[0], amount }];
+      return minimise(debtCollect.validate, { ...payload, invoices }, '/data').errors.map((error) => error.pointer);
+    };
+    for (const valid of ['0.01', '0.5', '1', '125.50', '999999999999.99']) expect(withAmount(valid)).toEqual([]);
+    for (const invalid of ['0', '0.0', '0.00', '-1', '1.005', '01', '1e3', '1,50', '']) expect(withAmount(invalid)).toEqual(['/data/invoices/0/amount']);
+  });
+
   it('the test payloads are ones the agreed schema accepts unchanged', () => {
     for (const payload of [debtCollectPayload(), debtCollectPayload({ invoices: 200 })]) {
       expect(minimise(debtCollect.validate, payload, '/data')).toEqual({ payload, withheld: [], errors: [] });
