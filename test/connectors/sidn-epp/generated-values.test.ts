@@ -11,7 +11,7 @@ import { registerPayload } from '../support/payloads';
 const schema = JSON.parse(readFileSync(path.join(__dirname, '../../../schemas/sidn/v1/domain.register.request.schema.json'), 'utf8')) as { $id: string };
 const agreed = payloadAjv.getSchema(schema.$id) ?? payloadAjv.compile(schema);
 
-/** Characters XML 1.0 cannot carry, or EPP's normalizedString forbids: the agreement must refuse them at intake. */
+/** Characters XML 1.0 cannot carry, or EPP's normalizedString would turn into spaces: the agreement must refuse them at intake. */
 const unsendable = ['\u0000', '\u0001', '\t', '\n', '\r', '\u001f', '\u007f', '\udfff', '\ufffe'];
 
 /** Text as customers and attackers type it: markup, entities, CDATA ends, odd spaces, RTL and non-BMP, now and then a character XML cannot carry. */
