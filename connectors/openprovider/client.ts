@@ -35,7 +35,7 @@ export class OpenproviderClient {
       connectorId: 'openprovider',
       baseUrl: config.baseUrl,
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      logFieldsOf: (answer) => ({ opCode: parseReply(answer.text)?.code }),
+      logFieldsOf: (answer) => ({ opCode: parseReply(answer.body)?.code }),
     });
   }
 
@@ -109,7 +109,7 @@ export class OpenproviderClient {
   }
 
   private replyOrThrow<Data>(answer: HttpAnswer, mayHaveLanded: boolean): OpenproviderReply<Data> {
-    const reply = parseReply(answer.text);
+    const reply = parseReply(answer.body);
     if (isSuccess(answer) && reply?.code === 0) return reply as OpenproviderReply<Data>;
     throw failureFromAnswer({ status: answer.status, reply, retryAfter: answer.retryAfter, mayHaveLanded });
   }

@@ -66,14 +66,7 @@ export function failureFromAnswer({ status, reply, retryAfter, mayHaveLanded }: 
 }
 
 /** Reads Openprovider's JSON envelope; anything else (HTML error page, empty body) gives undefined. */
-export function parseReply(text: string): OpenproviderReply<unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { code?: unknown }).code === 'number') {
-      return parsed as OpenproviderReply<unknown>;
-    }
-  } catch {
-    // not JSON: the caller classifies by HTTP status alone
-  }
-  return undefined;
+export function parseReply(body: unknown): OpenproviderReply<unknown> | undefined {
+  // Anything else (no JSON, another shape): the caller classifies by HTTP status alone.
+  return typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'number' ? (body as OpenproviderReply<unknown>) : undefined;
 }

@@ -12,10 +12,6 @@ export interface RealtimeRegisterConfig {
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
-interface Answer extends HttpAnswer {
-  body: unknown;
-}
-
 /** Realtime Register REST transport: `Authorization: ApiKey`, and every failure turned into a connector-kit error. */
 export class RealtimeRegisterClient {
   private readonly http: JsonHttpClient;
@@ -29,20 +25,20 @@ export class RealtimeRegisterClient {
       baseUrl: config.baseUrl,
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       headers: { authorization: `ApiKey ${config.apiKey}` },
-      logFieldsOf: (answer) => ({ errorType: isSuccess(answer) ? undefined : parseFailure(parseJson(answer.text)).type }),
+      logFieldsOf: (answer) => ({ errorType: isSuccess(answer) ? undefined : parseFailure(answer.body).type }),
     });
   }
 
   /** The 2xx answer's JSON body (undefined when empty); anything else throws its connector-kit error. */
   async call(call: HttpCall): Promise<unknown> {
-    const answer = await this.send(call);
+    const answer = await this.http.send(call);
     if (isSuccess(answer)) return answer.body;
     throw this.failureOf(answer, call);
   }
 
   /** A POST that creates an object: `exists` when Realtime Register already holds one of that name (ObjectExists). */
   async create(call: HttpCall): Promise<'created' | 'exists'> {
-    const answer = await this.send(call);
+    const answer = await this.http.send(call);
     if (isSuccess(answer)) return 'created';
     if (answer.status === 400 && parseFailure(answer.body).type === 'ObjectExists') return 'exists';
     throw this.failureOf(answer, call);
@@ -50,7 +46,7 @@ export class RealtimeRegisterClient {
 
   /** A GET of one object: null when Realtime Register has none of that name (404). */
   async find(call: Omit<HttpCall, 'method'>): Promise<unknown> {
-    const answer = await this.send({ ...call, method: 'GET' });
+    const answer = await this.http.send({ ...call, method: 'GET' });
     if (answer.status === 404) return null;
     if (isSuccess(answer)) return answer.body;
     throw this.failureOf(answer, call);
@@ -58,7 +54,7 @@ export class RealtimeRegisterClient {
 
   /** DELETE of `call.path`: `absent` when there is no such object (404), which is what was asked as much as `deleted`. */
   async remove(call: Omit<HttpCall, 'method'>): Promise<'deleted' | 'absent'> {
-    const answer = await this.send({ ...call, method: 'DELETE' });
+    const answer = await this.http.send({ ...call, method: 'DELETE' });
     if (answer.status === 404) return 'absent';
     if (isSuccess(answer)) return 'deleted';
     throw this.failureOf(answer, call);
@@ -68,27 +64,12 @@ export class RealtimeRegisterClient {
     this.http.close();
   }
 
-  /** The answer, its body parsed: a body that is not JSON (an HTML error page) is classified by its status alone. */
-  private async send(call: HttpCall): Promise<Answer> {
-    const answer = await this.http.send(call);
-    return { ...answer, body: parseJson(answer.text) };
-  }
-
-  private failureOf(answer: Answer, call: Omit<HttpCall, 'method'>) {
+  private failureOf(answer: HttpAnswer, call: Omit<HttpCall, 'method'>) {
     return failureFromAnswer({
       status: answer.status,
       failure: parseFailure(answer.body),
       retryAfter: answer.retryAfter,
       mayHaveLanded: call.createsResource === true,
     });
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

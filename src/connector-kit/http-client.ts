@@ -23,8 +23,8 @@ export interface HttpCall {
 /** Any HTTP answer, 2xx or not: what it means is the connector's to read. */
 export interface HttpAnswer {
   status: number;
-  /** The body as text, empty when there was none. */
-  text: string;
+  /** The body's JSON, parsed once here; undefined when empty or not JSON (an HTML error page): classified by status alone. */
+  body: unknown;
   retryAfter: string | undefined;
 }
 
@@ -70,7 +70,7 @@ export class JsonHttpClient {
     try {
       const response = await this.http.request<string>({ method: call.method, url: call.path, params: call.query, data: call.body, signal: call.signal, headers });
       const retryAfter = response.headers['retry-after'];
-      const answer = { status: response.status, text: response.data, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
+      const answer = { status: response.status, body: parseJson(response.data), retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
       call.log?.info(`${connectorId} call`, { call: call.label, httpStatus: answer.status, ...logFieldsOf?.(answer), durationMs: Date.now() - started });
       return answer;
     } catch (error) {
@@ -90,3 +90,12 @@ export class JsonHttpClient {
 }
 
 export const isSuccess = ({ status }: { status: number }): boolean => status >= 200 && status < 300;
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

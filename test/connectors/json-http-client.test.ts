@@ -39,7 +39,7 @@ function logged() {
 }
 
 const client = (timeoutMs = 2000) =>
-  new JsonHttpClient({ supplier: 'Example', connectorId: 'example', baseUrl, timeoutMs, headers: { authorization: 'ApiKey k' }, logFieldsOf: (answer) => ({ length: answer.text.length }) });
+  new JsonHttpClient({ supplier: 'Example', connectorId: 'example', baseUrl, timeoutMs, headers: { authorization: 'ApiKey k' }, logFieldsOf: (answer) => ({ ok: (answer.body as { ok?: boolean } | undefined)?.ok }) });
 
 describe('the connector kit JSON-over-HTTP client', () => {
   it('sends the exact body with the configured and per-call headers, and logs the label and status but never the path', async () => {
@@ -47,19 +47,21 @@ describe('the connector kit JSON-over-HTTP client', () => {
     const body = Buffer.from('{"name":"Jan de Vries"}');
     const answer = await client().send({ method: 'POST', path: '/contacts/jan.de.vries', label: 'contacts.create', query: { page: 2 }, body, log }, { 'x-extra': 'yes' });
 
-    expect(answer).toEqual({ status: 200, text: '{"ok":true}', retryAfter: undefined });
+    expect(answer).toEqual({ status: 200, body: { ok: true }, retryAfter: undefined });
     expect(received).toEqual([expect.objectContaining({ method: 'POST', url: '/v2/contacts/jan.de.vries?page=2', body: body.toString('utf8') })]);
     expect(received[0].headers).toMatchObject({ authorization: 'ApiKey k', 'x-extra': 'yes', 'content-type': 'application/json' });
-    expect(lines).toEqual([{ message: 'example call', fields: { call: 'contacts.create', httpStatus: 200, length: 11, durationMs: expect.any(Number) } }]);
+    expect(lines).toEqual([{ message: 'example call', fields: { call: 'contacts.create', httpStatus: 200, ok: true, durationMs: expect.any(Number) } }]);
     expect(JSON.stringify(lines)).not.toMatch(/jan|vries/i);
   });
 
-  it('hands back any status as an answer, with Retry-After, and never follows a redirect', async () => {
+  it('hands back any status as an answer, with Retry-After and the body parsed when it is JSON, and never follows a redirect', async () => {
     reply = { status: 429, headers: { 'retry-after': '7' } };
-    await expect(client().send({ method: 'GET', path: '/domains', label: 'domains.list' })).resolves.toEqual({ status: 429, text: '', retryAfter: '7' });
+    await expect(client().send({ method: 'GET', path: '/domains', label: 'domains.list' })).resolves.toEqual({ status: 429, body: undefined, retryAfter: '7' });
+    reply = { status: 502, body: '<html><body>Bad gateway</body></html>' };
+    await expect(client().send({ method: 'GET', path: '/domains', label: 'domains.list' })).resolves.toEqual({ status: 502, body: undefined, retryAfter: undefined });
     reply = { status: 302, headers: { location: `${baseUrl}elsewhere` } };
     await expect(client().send({ method: 'GET', path: '/domains', label: 'domains.list' })).resolves.toMatchObject({ status: 302 });
-    expect(received.map((request) => request.url)).toEqual(['/v2/domains', '/v2/domains']);
+    expect(received.map((request) => request.url)).toEqual(['/v2/domains', '/v2/domains', '/v2/domains']);
   });
 
   it('sends nothing for a call whose signal fired before it', async () => {
